@@ -1,0 +1,56 @@
+/*
+ * core/buf.h - buffers and buffer chains for the input and output paths.
+ *
+ * A buffer describes either bytes in memory (pos..last inside start..end)
+ * or a range of an open file (file_pos..file_last of fd), never both.
+ * Output is a linked chain of buffers that the writer sends with
+ * writev() and sendfile().  Buffers and chain links come from a pool; a
+ * buffer never owns the file descriptor it points to (a pool cleanup
+ * does).
+ */
+#ifndef HV_BUF_H
+#define HV_BUF_H
+
+struct hv_buf_s {
+    unsigned char *pos;     /* first byte not yet consumed / sent */
+    unsigned char *last;    /* one past the last byte of data */
+    unsigned char *start;   /* start of the allocated memory */
+    unsigned char *end;     /* one past the end of the allocated memory */
+
+    int fd;                 /* file to send from when in_file, else -1 */
+    off_t file_pos;         /* next file byte to send */
+    off_t file_last;        /* one past the last file byte to send */
+
+    unsigned in_file:1;     /* the data is file_pos..file_last of fd */
+    unsigned last_buf:1;    /* the last buffer of a response body */
+    unsigned flush:1;       /* send everything up to here now */
+};
+
+struct hv_chain_s {
+    hv_buf_t *buf;
+    hv_chain_t *next;
+};
+
+/* Creates a memory buffer of `size` bytes (pos = last = start). */
+hv_buf_t *hv_buf_create(hv_pool_t *pool, size_t size);
+
+/* Creates an empty buffer descriptor (no memory, fd -1). */
+hv_buf_t *hv_buf_calloc(hv_pool_t *pool);
+
+/* Allocates a chain link pointing at buf; NULL on failure. */
+hv_chain_t *hv_chain_link(hv_pool_t *pool, hv_buf_t *buf);
+
+/* Bytes the buffer still holds to send or consume. */
+static inline off_t
+hv_buf_size(const hv_buf_t *b)
+{
+    if (b->in_file) {
+        return b->file_last - b->file_pos;
+    }
+    return b->last - b->pos;
+}
+
+/* Sum of hv_buf_size() over a chain. */
+off_t hv_chain_size(const hv_chain_t *cl);
+
+#endif /* HV_BUF_H */

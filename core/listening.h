@@ -1,0 +1,58 @@
+/*
+ * core/listening.h - listening sockets, owned by a cycle.
+ *
+ * The HTTP layer declares them while parsing "listen"; the cycle opens
+ * them (in the master, before fork) and hands a socket whose address is
+ * unchanged over from the old cycle on reload, so no connection attempt is
+ * refused during a reload.  With reuseport each worker slot gets a socket
+ * of its own bound to the same address.
+ */
+#ifndef HV_LISTENING_H
+#define HV_LISTENING_H
+
+typedef void (*hv_connection_handler_pt)(hv_connection_t *c);
+
+struct hv_listening_s {
+    int fd;                     /* -1 until opened */
+    hv_sockaddr_t sockaddr;
+    socklen_t socklen;
+    char addr_text[HV_SOCKADDR_STRLEN];     /* "127.0.0.1:8080" */
+    int backlog;                /* listen() backlog, default 511 */
+
+    hv_connection_handler_pt handler;       /* set by the protocol */
+    void *servers;              /* the protocol's data for this address */
+
+    hv_int_t worker;            /* reuseport: the worker slot that owns this
+                                   socket; -1 for a socket every worker
+                                   shares */
+    hv_connection_t *connection;    /* the worker's accept connection */
+
+    unsigned reuseport:1;       /* bound with SO_REUSEPORT */
+    unsigned ipv6only:1;
+    unsigned inherited:1;       /* fd came from the old cycle or binary */
+    unsigned remain:1;          /* the new cycle keeps this old socket */
+};
+
+/*
+ * Adds a socket for the address to the cycle being configured (or returns
+ * the existing one with the same address); NULL on allocation failure.
+ */
+hv_listening_t *hv_listening_add(hv_cycle_t *cycle, const hv_sockaddr_t *sa,
+    socklen_t socklen);
+
+/*
+ * Opens every listening socket of the cycle: takes the descriptor of an
+ * equal socket of cycle->old_cycle when there is one, otherwise creates,
+ * sets SO_REUSEADDR (and SO_REUSEPORT), non-blocking, binds and listens,
+ * retrying a busy address a few times.  On failure closes what it opened
+ * and returns HV_ERROR (logged with the address and errno).
+ */
+int hv_listening_open(hv_cycle_t *cycle);
+
+/* Closes the old cycle's sockets that the new cycle did not take over. */
+void hv_listening_close_unused(hv_cycle_t *old_cycle);
+
+/* Closes every socket of the cycle (fast stop, or a worker that quits). */
+void hv_listening_close_all(hv_cycle_t *cycle);
+
+#endif /* HV_LISTENING_H */
