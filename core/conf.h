@@ -101,7 +101,9 @@ typedef struct {
     const unsigned char *pos;
     const unsigned char *end;
     hv_str_t name;              /* file name, NUL-terminated */
-    hv_uint_t line;             /* line of the current word, from 1 */
+    hv_uint_t line;             /* line of the current statement's first
+                                   word (or of the error), from 1 */
+    hv_uint_t scan_line;        /* the lexer's own: line at pos */
 } hv_conf_lex_t;
 
 /*
@@ -124,6 +126,8 @@ struct hv_conf_s {
     hv_conf_handler_pt handler; /* see hv_conf_handler_pt */
     void *handler_data;
     hv_uint_t include_depth;    /* bounded, against include loops */
+    hv_uint_t block_depth;      /* open { blocks }, bounded so that a
+                                   hostile file cannot exhaust the stack */
     const hv_module_t *const *modules;  /* NULL-terminated table searched
                                            for directives: hv_modules, or
                                            a test's own */
@@ -146,10 +150,19 @@ typedef struct {
  * setters call hv_conf_parse(cf, NULL) after switching cf->ctx and
  * cf->cmd_type, and it returns at the matching '}'.  Returns HV_CONF_OK or
  * HV_CONF_ERROR; every error is logged with FILE:LINE.
+ *
+ * The block's statements reuse cf->args, so a block setter reads its own
+ * words before the call (the bytes stay valid: they live in cf->pool).
+ * "include GLOB;" is built in and allowed everywhere.  Every file read is
+ * appended to cycle->conf_dump once the cycle has initialised that array.
  */
 char *hv_conf_parse(hv_conf_t *cf, const hv_str_t *filename);
 
-/* Same as a file, from memory; name is used in error messages. */
+/*
+ * Same as a file, from memory; name is used in error messages.  The name
+ * "command line" (the -g text) is printed without a line number, as nginx
+ * does.  Words are copied into cf->pool, so buf may go once this returns.
+ */
 char *hv_conf_parse_buffer(hv_conf_t *cf, const char *name,
     const unsigned char *buf, size_t len);
 
@@ -157,19 +170,27 @@ char *hv_conf_parse_buffer(hv_conf_t *cf, const char *name,
  * Reads the next statement's words into args (emptied first).  Returns
  * HV_OK, HV_CONF_BLOCK_START, HV_CONF_BLOCK_DONE, HV_CONF_FILE_DONE, or
  * HV_ERROR after logging the error with FILE:LINE.  Understands # comments,
- * '...' and "..." quoting with \" \' \\ \n \t escapes, and ${var} is left
- * as is for the variable layer.
+ * '...' and "..." quoting with \" \' \\ \n \r \t escapes (a backslash
+ * before any other character is kept, as nginx does), and ${var} is left
+ * as is for the variable layer.  Words are copied into cf->pool and
+ * NUL-terminated (len excludes the NUL); lx->line is the line of the
+ * statement's first word.
  */
 int hv_conf_lex_next(hv_conf_t *cf, hv_conf_lex_t *lx, hv_array_t *args);
 
-/* Logs "MESSAGE in FILE:LINE" at level (emerg for errors). */
+/*
+ * Logs "MESSAGE in FILE:LINE" at level (emerg for errors).  A non-zero err
+ * adds " (ERRNO: strerror)" before " in FILE:LINE", nginx's order; with no
+ * input being read (cf->lex NULL) the suffix is " in command line".
+ */
 void hv_conf_log_error(hv_uint_t level, hv_conf_t *cf, hv_err_t err,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * Resolves a relative path against the prefix (conf_prefix false) or the
  * directory of the main configuration file (conf_prefix true), in place,
- * in the cycle's pool; the result is NUL-terminated.  HV_OK or HV_ERROR.
+ * in the cycle's pool; the result is NUL-terminated (an absolute name is
+ * copied unchanged, to get the NUL).  HV_OK or HV_ERROR.
  */
 int hv_conf_full_name(hv_cycle_t *cycle, hv_str_t *name, bool conf_prefix);
 

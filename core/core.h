@@ -78,6 +78,7 @@ typedef struct hv_listening_s hv_listening_t;
 #include "core/shmtx.h"
 #include "core/listening.h"
 #include "core/cycle.h"
+#include "core/core_module.h"
 #include "core/process.h"
 
 #endif /* HV_CORE_H */

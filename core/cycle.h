@@ -22,6 +22,10 @@ struct hv_cycle_s {
     hv_array_t listening;       /* hv_listening_t */
     hv_array_t open_files;      /* hv_log_file_t *: reopened by USR1 */
     hv_array_t shm_zones;       /* hv_shm_zone_t */
+    hv_array_t conf_dump;       /* hv_str_t: absolute path of every
+                                   configuration file the parser read, in
+                                   order, includes too (for -T); the
+                                   parser pushes, the cycle creates it */
 
     hv_shared_t *shared;        /* survives reloads: created once */
     hv_cycle_t *old_cycle;      /* during hv_cycle_init() only */
@@ -60,6 +64,19 @@ struct hv_cycle_s {
     void (*process_events)(hv_cycle_t *cycle);
     void (*begin_shutdown)(hv_cycle_t *cycle);
     bool (*drained)(hv_cycle_t *cycle);
+
+    /*
+     * accept_strategy handoff (SPEC 5).  master_accepts is set by the
+     * event layer in the master (init_module) when the master alone must
+     * accept: core/master.c then polls every listening socket, accepts,
+     * and passes each client descriptor to the current workers in turn
+     * (HV_CMD_FD, listen_index = the socket's index in `listening`).  In
+     * a worker, hv_worker_channel_read() gives each such descriptor to
+     * handoff, which the event layer installs in init_worker (the
+     * descriptor is closed when handoff is NULL).
+     */
+    bool master_accepts;
+    void (*handoff)(hv_cycle_t *cycle, hv_listening_t *ls, int fd);
 };
 
 /*

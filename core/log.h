@@ -12,6 +12,7 @@
 #ifndef HV_LOG_H
 #define HV_LOG_H
 
+/* Level 0 is written whatever log->level says; it shows as "[stderr]". */
 #define HV_LOG_STDERR 0
 #define HV_LOG_EMERG 1
 #define HV_LOG_ALERT 2
@@ -26,8 +27,11 @@
 #define HV_MAX_ERROR_STR 2048
 
 /*
- * Writes the context suffix into buf (at most len bytes) and returns the
- * number of bytes written.
+ * Writes the context suffix into buf (at most len bytes, no NUL needed)
+ * and returns the number of bytes written.  log.c has already written
+ * the message, " (ERRNO: text)", " while ACTION" (when log->action is
+ * set) and the ", " separator, so the handler starts with "client: ...";
+ * returning 0 removes the separator again.
  */
 typedef size_t (*hv_log_handler_pt)(hv_log_t *log, char *buf, size_t len);
 
@@ -97,5 +101,21 @@ const char *hv_log_level_name(hv_uint_t level);
 
 /* Makes stderr (fd 2) point at log's file so stray writes land there. */
 int hv_log_redirect_stderr(hv_log_t *log);
+
+/*
+ * Start-up echo (nginx's habit; used by core/main.c): while on, every line
+ * at warn or more severe whose file is not stderr is also written to
+ * stderr as "hive: [level] message" (no date, no pid, no context), so that
+ * "hive -t" and a start that fails show the error on the terminal as well
+ * as in the -e log.  Off by default; main() turns it off before stderr is
+ * redirected to the error log.  Process-wide.
+ */
+void hv_log_stderr_echo(bool on);
+
+/*
+ * Refreshes the pid printed in "PID#0:" after fork(); core/process.c calls
+ * it first thing in every child (a no-op if the pid is not cached).
+ */
+void hv_log_pid_update(void);
 
 #endif /* HV_LOG_H */

@@ -57,6 +57,9 @@ typedef struct {
     int32_t pid;                    /* sender */
     int32_t slot;                   /* worker slot concerned */
     int32_t fd;                     /* with HV_CMD_FD; -1 otherwise */
+    int32_t listen_index;           /* with HV_CMD_FD: index of the
+                                       listening socket in the cycle's
+                                       listening array; -1 otherwise */
 } hv_channel_t;
 
 /*
@@ -92,13 +95,32 @@ extern volatile sig_atomic_t hv_sig_quit;           /* QUIT */
 extern volatile sig_atomic_t hv_sig_reopen;         /* USR1 */
 extern volatile sig_atomic_t hv_sig_child;          /* CHLD */
 
+/*
+ * Worker side of the channel: reads every message waiting on
+ * hv_process.channel (non-blocking).  QUIT, TERMINATE and REOPEN raise
+ * hv_sig_quit, hv_sig_terminate and hv_sig_reopen, which the worker loop
+ * acts on; HV_CMD_FD goes to cycle->handoff; a closed channel (the master
+ * is gone) raises hv_sig_quit.  The event layer may watch the channel
+ * (level-triggered read) and call this when it is readable; the worker
+ * loop also calls it whenever a signal flag is raised, since the master
+ * follows each command with the matching signal to wake the worker.
+ */
+void hv_worker_channel_read(hv_cycle_t *cycle);
+
 /* Installs the handlers for the signals above; HV_OK or HV_ERROR. */
 int hv_signals_init(hv_log_t *log);
 
-/* Runs the master until it stops; returns the exit status. */
+/*
+ * Runs the master until it stops; returns the exit status.  Owns cycle:
+ * each reload releases the previous one and the last is freed on return.
+ */
 int hv_master_run(hv_cycle_t *cycle);
 
-/* Runs a single process (master_process off) until it stops. */
+/*
+ * Runs a single process (master_process off): once serving it never
+ * returns (the process exits when it stops, removing the pid file); it
+ * returns 1 when it could not start (init_worker failed).
+ */
 int hv_single_run(hv_cycle_t *cycle);
 
 #endif /* HV_PROCESS_H */

@@ -90,4 +90,37 @@ void hv_http_parser_rebase(hv_http_parser_t *p, ptrdiff_t delta);
 int hv_http_parse_path(const unsigned char *in, size_t len, unsigned char *out,
     size_t *out_len, bool merge_slashes);
 
+/*
+ * The chunked transfer coding of a request body (RFC 9112 section 7.1).
+ * Framing lines must end with CRLF: a bare LF here is refused, because a
+ * lenient chunk parser is what request smuggling between two servers
+ * feeds on.
+ */
+typedef struct {
+    int state;                  /* internal; 0 at the start of a body */
+    off_t size;                 /* data bytes of the current chunk left */
+    /*
+     * The fewest bytes certainly still part of the body (at least 1 until
+     * HV_DONE): reading no more than this from the socket never swallows
+     * a pipelined request that follows the body.
+     */
+    off_t length;
+    off_t total;                /* data bytes of every chunk so far */
+} hv_http_chunked_t;
+
+/*
+ * Decodes chunk framing from b->pos.  Returns
+ *   HV_OK     ctx->size data bytes start at b->pos (some may not have
+ *             arrived yet): the caller consumes up to ctx->size of them,
+ *             advancing b->pos and lowering ctx->size, and calls again
+ *             (which answers HV_AGAIN, with ctx->length up to date, when
+ *             the buffer ran out inside the data);
+ *   HV_DONE   the last chunk and the trailer section were read; b->pos is
+ *             past the body;
+ *   HV_AGAIN  every byte was consumed: call again with more;
+ *   400       malformed framing, a chunk size that overflows off_t, or a
+ *             control byte in an extension or trailer field.
+ */
+int hv_http_parse_chunked(hv_http_chunked_t *ctx, hv_buf_t *b);
+
 #endif /* HV_HTTP_PARSE_H */

@@ -57,6 +57,41 @@ typedef struct {
     hv_http_header_t *content_encoding;
 } hv_http_headers_out_t;
 
+/*
+ * Statuses the engine itself produces.  494 is nginx's internal code for
+ * a header field that does not fit large_client_header_buffers: the
+ * client gets "400 Bad Request" with the page "400 Request Header Or
+ * Cookie Too Large".  444 closes the connection without a response.
+ */
+#define HV_HTTP_OK 200
+#define HV_HTTP_NO_CONTENT 204
+#define HV_HTTP_MOVED_PERMANENTLY 301
+#define HV_HTTP_MOVED_TEMPORARILY 302
+#define HV_HTTP_NOT_MODIFIED 304
+#define HV_HTTP_BAD_REQUEST 400
+#define HV_HTTP_FORBIDDEN 403
+#define HV_HTTP_NOT_FOUND 404
+#define HV_HTTP_NOT_ALLOWED 405
+#define HV_HTTP_REQUEST_TIME_OUT 408
+#define HV_HTTP_REQUEST_ENTITY_TOO_LARGE 413
+#define HV_HTTP_REQUEST_URI_TOO_LARGE 414
+#define HV_HTTP_CLOSE 444
+#define HV_HTTP_REQUEST_HEADER_TOO_LARGE 494
+#define HV_HTTP_INTERNAL_SERVER_ERROR 500
+#define HV_HTTP_NOT_IMPLEMENTED 501
+#define HV_HTTP_VERSION_NOT_SUPPORTED 505
+
+/*
+ * The state of a request body.  Today bodies are only read away
+ * (hv_http_discard_request_body()); reading them into buffers for a
+ * handler will add its fields here.
+ */
+typedef struct {
+    off_t rest;                 /* Content-Length bytes still to come */
+    hv_http_chunked_t chunked;  /* the decoder, for chunked bodies */
+    unsigned done:1;            /* every byte of the body was consumed */
+} hv_http_request_body_t;
+
 typedef void (*hv_http_event_handler_pt)(hv_http_request_t *r);
 typedef int (*hv_http_handler_pt)(hv_http_request_t *r);
 
@@ -91,7 +126,14 @@ struct hv_http_request_s {
 
     hv_chain_t *out;                /* output not yet sent */
     off_t body_bytes_sent;          /* of the response body */
+    off_t bytes_sent;               /* header and body, chunk framing too */
+    off_t header_size;              /* bytes of the response header */
     off_t request_length;           /* bytes of the request */
+    hv_http_request_body_t *request_body;   /* NULL until the body is
+                                               read or discarded */
+    hv_uint_t err_status;           /* error_page: the status the
+                                       response gets whatever its target
+                                       answers; 0: the target's own */
     hv_msec_t start_msec;
     time_t start_sec;
 
@@ -119,20 +161,48 @@ struct hv_http_request_s {
 void hv_http_init_connection(hv_connection_t *c);
 
 /*
- * Ends the request with rc: HV_OK/HV_DONE (the response is complete or
- * being sent), HV_AGAIN (the handler will finish later), HV_DECLINED,
- * HV_ERROR (close), or an HTTP status >= 300 that has not been sent yet
- * (an error page is generated; 444 closes without a response).  Then
- * sends what is pending, logs, and either reads the next request on a
- * keep-alive connection or closes it.
+ * Ends the request with rc:
+ *   HV_OK       the response is complete (the header sent, the body with
+ *               last_buf given to hv_http_output_filter()), though maybe
+ *               not all written yet: the engine writes the rest;
+ *   HV_DONE     someone else now holds the request: drops one reference
+ *               (r->count, taken by hv_http_internal_redirect() or a body
+ *               reader) and ends the request when none is left;
+ *   HV_AGAIN    the handler goes on later and calls this again; if output
+ *               is pending and the handler set no write_event_handler of
+ *               its own, it is taken as HV_OK;
+ *   HV_DECLINED as HV_OK once a header was sent, else 500 (a bug);
+ *   HV_ERROR    the connection is closed (the request is still logged);
+ *   a status    100..599 not sent yet: the error page (or error_page
+ *               target, or a header-only response for 1xx/2xx/304); 444
+ *               closes without a response.
+ * Once the response is written the request is logged and freed; a body
+ * nobody read is read away; then the connection waits for the next request
+ * (keep-alive, pipelined ones at once) or is closed.
  */
 void hv_http_finalize_request(hv_http_request_t *r, hv_int_t rc);
+
+/*
+ * Reads the request body away so that the next request on the connection
+ * parses correctly: what is buffered now, the rest as it arrives while
+ * the response is produced and after it (bounded in time).  The engine
+ * does it anyway for a body that no handler touched; a handler that will
+ * not read the body may call it early.  HV_OK, HV_ERROR, or 400 for a
+ * malformed chunked body.
+ */
+hv_int_t hv_http_discard_request_body(hv_http_request_t *r);
 
 /* Sends the status line and header through the header filter chain. */
 int hv_http_send_header(hv_http_request_t *r);
 
-/* Sends body buffers through the body filter chain (in may be NULL to
- * flush).  HV_OK, HV_AGAIN (the rest is sent when writable), HV_ERROR. */
+/*
+ * Sends body buffers through the body filter chain (in may be NULL to
+ * flush).  HV_OK, HV_AGAIN (the rest is sent when writable), HV_ERROR.
+ * Buffers are held back until one has last_buf or flush set or they add
+ * up to a packet, so that header and body leave in one write.  A handler
+ * that gave its last buffer and got HV_AGAIN returns HV_OK: the engine
+ * finishes the write (send_timeout) before it logs the request.
+ */
 int hv_http_output_filter(hv_http_request_t *r, hv_chain_t *in);
 
 /*
@@ -143,7 +213,13 @@ int hv_http_output_filter(hv_http_request_t *r, hv_chain_t *in);
 hv_int_t hv_http_send_response(hv_http_request_t *r, hv_uint_t status,
     const hv_str_t *content_type, const hv_str_t *body);
 
-/* Appends an output header field; NULL on allocation failure. */
+/*
+ * Appends an output header field (key must outlive the request, e.g. a
+ * literal; value is not copied either); NULL on allocation failure.  Use
+ * it rather than pushing on headers_out.headers directly: it keeps
+ * headers_out.location, etag and content_encoding, which point into that
+ * array, valid when the array grows.
+ */
 hv_http_header_t *hv_http_add_header_out(hv_http_request_t *r,
     const char *key, const hv_str_t *value);
 

@@ -1,0 +1,76 @@
+/*
+ * core/buf.c - buffers and chain links (see buf.h).
+ */
+#include "core/core.h"
+
+
+hv_buf_t *
+hv_buf_calloc(hv_pool_t *pool)
+{
+    hv_buf_t *b;
+
+    b = hv_pcalloc(pool, sizeof(hv_buf_t));
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->fd = -1;
+
+    return b;
+}
+
+
+hv_buf_t *
+hv_buf_create(hv_pool_t *pool, size_t size)
+{
+    hv_buf_t *b;
+
+    b = hv_buf_calloc(pool);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    /* Byte data needs no alignment; hv_pnalloc() wastes no padding. */
+    b->start = hv_pnalloc(pool, size);
+    if (b->start == NULL) {
+        return NULL;
+    }
+
+    b->pos = b->start;
+    b->last = b->start;
+    b->end = b->start + size;
+
+    return b;
+}
+
+
+hv_chain_t *
+hv_chain_link(hv_pool_t *pool, hv_buf_t *buf)
+{
+    hv_chain_t *cl;
+
+    cl = hv_palloc(pool, sizeof(hv_chain_t));
+    if (cl == NULL) {
+        return NULL;
+    }
+
+    cl->buf = buf;
+    cl->next = NULL;
+
+    return cl;
+}
+
+
+off_t
+hv_chain_size(const hv_chain_t *cl)
+{
+    off_t size;
+
+    size = 0;
+
+    for (; cl != NULL; cl = cl->next) {
+        size += hv_buf_size(cl->buf);
+    }
+
+    return size;
+}

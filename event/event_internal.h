@@ -1,0 +1,118 @@
+/*
+ * event/event_internal.h - what the files of event/ share with each other
+ * and with their unit tests; not part of the event layer's interface.
+ */
+#ifndef HV_EVENT_INTERNAL_H
+#define HV_EVENT_INTERNAL_H
+
+#include "event/event.h"
+
+/*
+ * A client connection's pool: small, because the protocol allocates its
+ * requests from pools of their own; larger allocations get their own
+ * malloc() from the pool anyway.
+ */
+#define HV_CONNECTION_POOL_SIZE 512
+
+/* multi_accept takes at most this many connections per event, so that one
+ * burst cannot starve the connections the worker already serves. */
+#define HV_MULTI_ACCEPT_MAX 64
+
+/*
+ * A stopping worker closes its idle connections after this grace (ms): a
+ * request that was already on its way when the stop began is served
+ * (with "Connection: close") instead of meeting a closed connection.  It
+ * covers a round trip with a wide margin and delays a worker with idle
+ * connections that long; one that has none exits at once.
+ */
+#define HV_SHUTDOWN_IDLE_GRACE 500
+
+/* How long a worker stops accepting after EMFILE/ENFILE (ms). */
+#define HV_ACCEPT_PAUSE 500
+
+/* The signal a worker sends a peer to hand it the accept mutex (see
+ * event/accept_mutex.c); ignored by default, so a stray one is harmless. */
+#define HV_ACCEPT_WAKE_SIGNAL SIGURG
+
+/*
+ * The event loop state of this worker (one per process, like the timer
+ * heap and the posted queues; STYLE allows it for the event loop).
+ */
+typedef struct {
+    hv_cycle_t *cycle; /* the cycle the worker runs, or NULL */
+    hv_event_conf_t *conf;
+    hv_worker_stats_t *stats; /* this worker's shared slot, or NULL */
+    hv_connection_t *channel; /* the master's channel, or NULL */
+
+    uint64_t number;   /* the last connection number given */
+    uint64_t accepted; /* connections this worker accepted */
+    hv_uint_t clients; /* open client connections */
+
+    hv_uint_t strategy;     /* for the sockets without reuseport */
+    bool mutex;             /* the accept mutex is in use */
+    bool held;              /* this worker has the listening sockets
+                               of the mutex in its epoll set */
+    bool sitout;            /* gave the mutex away: do not compete */
+    uint64_t sitout_turn;   /* shared->accept_turn when it did */
+    hv_msec_t sitout_until; /* and when it competes again anyway */
+    bool paused;            /* EMFILE: not accepting for a while */
+    bool closed;            /* stopping: never accepts again */
+    bool idle_closed;       /* stopping, and idle connections are closed
+                               as soon as they are idle */
+    hv_event_t idle_timer;  /* stopping: the grace period before that */
+} hv_event_worker_t;
+
+extern hv_event_worker_t hv_event_worker;
+
+/* Adds n to a counter of this worker's shared slot, if it has one. */
+#define hv_event_stat(field, n)                                    \
+    do {                                                           \
+        if (hv_event_worker.stats != NULL) {                       \
+            (void) hv_stat_add(hv_event_worker.stats->field, (n)); \
+        }                                                          \
+    } while (0)
+
+/* event/epoll.c: the signal mask epoll_pwait() installs while it waits
+ * (NULL: the process mask, i.e. plain epoll_wait()). */
+void hv_epoll_wait_mask(const sigset_t *mask);
+
+/* event/connection.c: the preallocated connections of cycle. */
+int hv_event_connections_init(hv_cycle_t *cycle, hv_uint_t n);
+void hv_event_connections_done(hv_cycle_t *cycle);
+/* true for a connection accepted from a client (not listening/channel). */
+bool hv_event_is_client(const hv_connection_t *c);
+
+/* event/io.c: logs an I/O error at info when the peer caused it, else at
+ * error ("recv() failed (104: Connection reset by peer)"). */
+void hv_connection_error(hv_connection_t *c, hv_err_t err, const char *text);
+
+/* event/event_module.c: frees the channel's connection once core/worker.c
+ * closed the channel (the master is gone). */
+void hv_event_channel_check(hv_cycle_t *cycle);
+
+/* event/accept.c */
+#define HV_LISTEN_SHARED 0x1 /* sockets that every worker shares */
+#define HV_LISTEN_OWN 0x2    /* this worker's reuseport sockets */
+/* Creates the accept connections of the sockets this worker watches and
+ * closes the reuseport sockets of the other workers. */
+int hv_event_listen_init(hv_cycle_t *cycle);
+/* Adds (on) or removes the accept events of the sockets in `which`;
+ * shared sockets get EPOLLEXCLUSIVE under the exclusive strategy. */
+int hv_event_listen_set(hv_cycle_t *cycle, unsigned which, bool on);
+/* Closes every listening socket in this worker (graceful stop). */
+void hv_event_listen_close(hv_cycle_t *cycle);
+/* Gives an accepted descriptor a connection and runs ls->handler. */
+void hv_event_accepted(hv_cycle_t *cycle, hv_listening_t *ls, int fd,
+    const hv_sockaddr_t *sa, socklen_t socklen);
+/* cycle->handoff: a descriptor the master accepted (handoff strategy). */
+void hv_event_handoff(hv_cycle_t *cycle, hv_listening_t *ls, int fd);
+
+/* event/accept_mutex.c */
+/* Installs the wake signal (mutex strategy only); HV_OK or HV_ERROR. */
+int hv_accept_mutex_init(hv_cycle_t *cycle);
+/* One loop iteration (cycle->process_events). */
+void hv_event_process_events(hv_cycle_t *cycle);
+/* Gives up the mutex for good (graceful stop). */
+void hv_accept_mutex_close(hv_cycle_t *cycle);
+
+#endif /* HV_EVENT_INTERNAL_H */

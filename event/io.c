@@ -1,0 +1,431 @@
+/*
+ * event/io.c - socket I/O of a plain (non-TLS) connection.
+ *
+ * Connections are edge-triggered, so every function here keeps the
+ * event's ready flag true to the socket: it is cleared exactly when the
+ * kernel said EAGAIN (or, for reads, when a short read shows the socket
+ * buffer is empty), and the handler then waits for the next edge.
+ */
+#include "event/event_internal.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#ifdef HV_HAVE_SENDFILE
+#include <sys/sendfile.h>
+#endif
+
+
+/*
+ * The most one writev()/sendfile() moves on Linux (MAX_RW_COUNT); asking
+ * for more only returns a short count.
+ */
+#define HV_SEND_MAX ((off_t) 0x7ffff000)
+
+/* iovecs per writev(): IOV_MAX, or the usual 1024 where it is missing. */
+#ifdef IOV_MAX
+#define HV_IOVS IOV_MAX
+#else
+#define HV_IOVS 1024
+#endif
+
+
+static int hv_chain_to_iovec(
+    hv_chain_t *in, off_t limit, struct iovec *iov, size_t *total);
+static hv_chain_t *hv_send_iovecs(
+    hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent);
+static hv_chain_t *hv_send_file(
+    hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent);
+static hv_chain_t *hv_chain_advance(hv_chain_t *in, off_t n);
+static hv_chain_t *hv_chain_skip_empty(hv_chain_t *in);
+
+
+/* Errors a client causes by going away: not worth more than info. */
+void
+hv_connection_error(hv_connection_t *c, hv_err_t err, const char *text)
+{
+    hv_uint_t level;
+
+    switch (err) {
+        case ECONNRESET:
+        case EPIPE:
+        case ENOTCONN:
+        case ETIMEDOUT:
+        case ECONNREFUSED:
+        case ENETDOWN:
+        case ENETUNREACH:
+        case EHOSTDOWN:
+        case EHOSTUNREACH:
+            level = HV_LOG_INFO;
+            break;
+        default:
+            level = HV_LOG_ERR;
+    }
+
+    hv_log_error(level, &c->log, err, "%s", text);
+}
+
+
+ssize_t
+hv_recv(hv_connection_t *c, unsigned char *buf, size_t size)
+{
+    hv_event_t *rev = c->read;
+    ssize_t n;
+    hv_err_t err;
+
+    for (;;) {
+        n = recv(c->fd, buf, size, 0);
+
+        if (n > 0) {
+            /*
+             * Edge-triggered: a short read emptied the socket buffer, and
+             * more data brings a new edge.  After EPOLLRDHUP the next
+             * recv() must run to see the end of the stream.
+             */
+            if ((size_t) n < size && !rev->pending_eof) {
+                rev->ready = 0;
+            }
+            return n;
+        }
+
+        if (n == 0) {
+            rev->ready = 0;
+            rev->eof = 1;
+            return 0;
+        }
+
+        err = errno;
+
+        if (err == EAGAIN || err == EWOULDBLOCK) {
+            rev->ready = 0;
+            return HV_AGAIN;
+        }
+
+        if (err != EINTR) {
+            break;
+        }
+    }
+
+    rev->ready = 0;
+    rev->error = 1;
+    c->error = 1;
+    hv_connection_error(c, err, "recv() failed");
+
+    return HV_ERROR;
+}
+
+
+ssize_t
+hv_send(hv_connection_t *c, const unsigned char *buf, size_t size)
+{
+    hv_event_t *wev = c->write;
+    ssize_t n;
+    hv_err_t err;
+
+    for (;;) {
+        n = send(c->fd, buf, size, MSG_NOSIGNAL);
+
+        if (n >= 0) {
+            if ((size_t) n < size) {
+                wev->ready = 0;
+            }
+            c->sent += n;
+            return n;
+        }
+
+        err = errno;
+
+        if (err == EAGAIN || err == EWOULDBLOCK) {
+            wev->ready = 0;
+            return HV_AGAIN;
+        }
+
+        if (err != EINTR) {
+            break;
+        }
+    }
+
+    wev->error = 1;
+    c->error = 1;
+    hv_connection_error(c, err, "send() failed");
+
+    return HV_ERROR;
+}
+
+
+/*
+ * Alternates between one sendmsg() over the run of memory buffers at the
+ * head of the chain and one sendfile() for a file buffer, until the chain
+ * is sent, the limit is reached or the socket is full.
+ */
+hv_chain_t *
+hv_send_chain(hv_connection_t *c, hv_chain_t *in, off_t limit)
+{
+    off_t sent;
+
+    if (limit <= 0 || limit > HV_SEND_MAX) {
+        limit = HV_SEND_MAX;
+    }
+
+    for (;;) {
+        in = hv_chain_skip_empty(in);
+
+        if (in == NULL || limit == 0 || !c->write->ready) {
+            return in;
+        }
+
+        sent = 0;
+
+        if (in->buf->in_file) {
+            in = hv_send_file(c, in, limit, &sent);
+        } else {
+            in = hv_send_iovecs(c, in, limit, &sent);
+        }
+
+        if (in == HV_CHAIN_ERROR) {
+            return HV_CHAIN_ERROR;
+        }
+
+        c->sent += sent;
+        limit -= sent;
+    }
+}
+
+
+static hv_chain_t *
+hv_chain_skip_empty(hv_chain_t *in)
+{
+    while (in != NULL && hv_buf_size(in->buf) == 0) {
+        in = in->next;
+    }
+
+    return in;
+}
+
+
+/* Moves the chain's positions past n sent bytes; returns the first link
+ * with bytes left (or an empty link after them, or NULL). */
+static hv_chain_t *
+hv_chain_advance(hv_chain_t *in, off_t n)
+{
+    hv_buf_t *b;
+    off_t size;
+
+    for (; in != NULL; in = in->next) {
+        b = in->buf;
+        size = hv_buf_size(b);
+
+        if (n < size) {
+            if (b->in_file) {
+                b->file_pos += n;
+            } else {
+                b->pos += n;
+            }
+            return in;
+        }
+
+        n -= size;
+
+        if (b->in_file) {
+            b->file_pos = b->file_last;
+        } else {
+            b->pos = b->last;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * Fills iov from the memory buffers at the head of the chain, up to limit
+ * bytes; returns the number of iovecs and the byte count in *total.
+ */
+static int
+hv_chain_to_iovec(hv_chain_t *in, off_t limit, struct iovec *iov, size_t *total)
+{
+    hv_chain_t *cl;
+    size_t size;
+    int n = 0;
+
+    *total = 0;
+
+    for (cl = in; cl != NULL && n < HV_IOVS && (off_t) *total < limit;
+         cl = cl->next) {
+        if (cl->buf->in_file) {
+            break;
+        }
+
+        size = (size_t) (cl->buf->last - cl->buf->pos);
+        if (size == 0) {
+            continue;
+        }
+
+        size = (size_t) hv_min((off_t) size, limit - (off_t) *total);
+
+        /* contiguous memory (a split buffer) goes out as one iovec */
+        if (n > 0 &&
+            (unsigned char *) iov[n - 1].iov_base + iov[n - 1].iov_len ==
+                cl->buf->pos) {
+            iov[n - 1].iov_len += size;
+        } else {
+            iov[n].iov_base = cl->buf->pos;
+            iov[n].iov_len = size;
+            n++;
+        }
+
+        *total += size;
+    }
+
+    return n;
+}
+
+
+static hv_chain_t *
+hv_send_iovecs(hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent)
+{
+    struct iovec iov[HV_IOVS];
+    struct msghdr msg;
+    size_t total;
+    ssize_t rc;
+    hv_err_t err;
+
+    memset(&msg, 0, sizeof(struct msghdr));
+    msg.msg_iov = iov;
+    msg.msg_iovlen = (size_t) hv_chain_to_iovec(in, limit, iov, &total);
+
+    for (;;) {
+        /* sendmsg() is writev() that can say MSG_NOSIGNAL */
+        rc = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+        if (rc >= 0) {
+            break;
+        }
+
+        err = errno;
+
+        if (err == EAGAIN || err == EWOULDBLOCK) {
+            c->write->ready = 0;
+            return in;
+        }
+
+        if (err != EINTR) {
+            c->write->error = 1;
+            c->error = 1;
+            hv_connection_error(c, err, "writev() failed");
+            return HV_CHAIN_ERROR;
+        }
+    }
+
+    if ((size_t) rc < total) {
+        c->write->ready = 0;
+    }
+
+    *sent = rc;
+
+    return hv_chain_advance(in, rc);
+}
+
+
+static hv_chain_t *
+hv_send_file(hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent)
+{
+    hv_buf_t *b = in->buf;
+    size_t size;
+    ssize_t n;
+    off_t offset;
+    hv_err_t err;
+
+    size = (size_t) hv_min(b->file_last - b->file_pos, limit);
+
+    for (;;) {
+        offset = b->file_pos;
+
+#ifdef HV_HAVE_SENDFILE
+        n = sendfile(c->fd, b->fd, &offset, size);
+#else
+        (void) offset;
+        n = -1;
+        errno = ENOSYS;
+#endif
+
+        if (n >= 0) {
+            break;
+        }
+
+        err = errno;
+
+        if (err == EAGAIN || err == EWOULDBLOCK) {
+            c->write->ready = 0;
+            return in;
+        }
+
+        if (err != EINTR) {
+            c->write->error = 1;
+            c->error = 1;
+            hv_connection_error(c, err, "sendfile() failed");
+            return HV_CHAIN_ERROR;
+        }
+    }
+
+    if (n == 0) {
+        /* the file is shorter than the response promised */
+        c->error = 1;
+        hv_log_error(HV_LOG_ERR, &c->log, 0,
+            "sendfile() reported that file descriptor %d was "
+            "truncated at %lld",
+            b->fd, (long long) b->file_pos);
+        return HV_CHAIN_ERROR;
+    }
+
+    if ((size_t) n < size) {
+        c->write->ready = 0;
+    }
+
+    b->file_pos += n;
+    *sent = n;
+
+    return b->file_pos < b->file_last ? in : in->next;
+}
+
+
+int
+hv_tcp_nopush(hv_connection_t *c, bool on)
+{
+    int value = on ? 1 : 0;
+
+    if ((bool) c->tcp_nopush == on) {
+        return HV_OK;
+    }
+
+    if (setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &value, sizeof(int)) == -1) {
+        hv_connection_error(c, errno, "setsockopt(TCP_CORK) failed");
+        return HV_ERROR;
+    }
+
+    c->tcp_nopush = on;
+
+    return HV_OK;
+}
+
+
+int
+hv_tcp_nodelay(hv_connection_t *c)
+{
+    int value = 1;
+
+    if (c->tcp_nodelay) {
+        return HV_OK;
+    }
+
+    if (setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &value, sizeof(int)) ==
+        -1) {
+        hv_connection_error(c, errno, "setsockopt(TCP_NODELAY) failed");
+        return HV_ERROR;
+    }
+
+    c->tcp_nodelay = 1;
+
+    return HV_OK;
+}

@@ -1,0 +1,417 @@
+/*
+ * http/request_header.c - the request's header fields: storing them,
+ * interpreting the few the core cares about, and the checks on the header
+ * as a whole that decide how the message is framed.
+ *
+ * Framing is where request smuggling lives, so the rules are strict and
+ * answered before any handler runs: one Host (valid), a Content-Length of
+ * digits only and never two different ones, no Content-Length together
+ * with Transfer-Encoding, "chunked" as the only transfer coding, and no
+ * Transfer-Encoding in HTTP/1.0.
+ */
+#include "http/request_internal.h"
+
+
+typedef int (*hv_http_header_handler_pt)(
+    hv_http_request_t *r, hv_http_header_t *h, hv_http_header_t **slot);
+
+typedef struct {
+    const char *name; /* lower case */
+    size_t len;
+    size_t offset; /* of the pointer in headers_in */
+    hv_http_header_handler_pt handler;
+} hv_http_header_in_t;
+
+
+static int hv_http_hdr_host(
+    hv_http_request_t *r, hv_http_header_t *h, hv_http_header_t **slot);
+static int hv_http_hdr_connection(
+    hv_http_request_t *r, hv_http_header_t *h, hv_http_header_t **slot);
+static int hv_http_hdr_content_length(
+    hv_http_request_t *r, hv_http_header_t *h, hv_http_header_t **slot);
+static int hv_http_hdr_unique(
+    hv_http_request_t *r, hv_http_header_t *h, hv_http_header_t **slot);
+static int hv_http_hdr_first(
+    hv_http_request_t *r, hv_http_header_t *h, hv_http_header_t **slot);
+
+
+#define hv_http_hin(name, field, handler)                                      \
+    {                                                                          \
+        name, sizeof(name) - 1, offsetof(hv_http_headers_in_t, field), handler \
+    }
+
+static const hv_http_header_in_t hv_http_headers_in[] = {
+    hv_http_hin("host", host, hv_http_hdr_host),
+    hv_http_hin("connection", connection, hv_http_hdr_connection),
+    hv_http_hin("content-length", content_length, hv_http_hdr_content_length),
+    hv_http_hin("transfer-encoding", transfer_encoding, hv_http_hdr_unique),
+    hv_http_hin("if-modified-since", if_modified_since, hv_http_hdr_unique),
+    hv_http_hin("if-unmodified-since", if_unmodified_since, hv_http_hdr_unique),
+    hv_http_hin("if-none-match", if_none_match, hv_http_hdr_unique),
+    hv_http_hin("if-match", if_match, hv_http_hdr_unique),
+    hv_http_hin("expect", expect, hv_http_hdr_unique),
+    hv_http_hin("range", range, hv_http_hdr_first),
+    hv_http_hin("accept-encoding", accept_encoding, hv_http_hdr_first),
+    hv_http_hin("user-agent", user_agent, hv_http_hdr_first),
+    hv_http_hin("referer", referer, hv_http_hdr_first),
+};
+
+
+static hv_http_header_t **
+hv_http_header_slot(hv_http_request_t *r, const hv_http_header_in_t *hi)
+{
+    return (hv_http_header_t **) (void *) ((unsigned char *) &r->headers_in +
+                                           hi->offset);
+}
+
+
+/*
+ * Appends to headers_in.headers.  Growing the array moves its elements,
+ * so the shortcuts of headers_in that point into it move with them.
+ */
+hv_http_header_t *
+hv_http_push_header_in(hv_http_request_t *r)
+{
+    hv_http_header_t *old, *h, **slot;
+    size_t i;
+
+    old = r->headers_in.headers.elts;
+
+    h = hv_array_push(&r->headers_in.headers);
+    if (h == NULL) {
+        return NULL;
+    }
+
+    if (r->headers_in.headers.elts != old) {
+        for (i = 0; i < hv_nelems(hv_http_headers_in); i++) {
+            slot = hv_http_header_slot(r, &hv_http_headers_in[i]);
+            if (*slot != NULL) {
+                *slot = (hv_http_header_t *) r->headers_in.headers.elts +
+                        (*slot - old);
+            }
+        }
+    }
+
+    return h;
+}
+
+
+int
+hv_http_process_header_field(hv_http_request_t *r)
+{
+    hv_http_parser_t *p = &r->parser;
+    const hv_http_header_in_t *hi;
+    hv_http_header_t *h;
+    size_t i;
+
+    h = hv_http_push_header_in(r);
+    if (h == NULL) {
+        return HV_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->key.data = p->header_name_start;
+    h->key.len = (size_t) (p->header_name_end - p->header_name_start);
+    h->value.data = p->header_start;
+    h->value.len = (size_t) (p->header_end - p->header_start);
+    h->hidden = 0;
+
+    h->lowcase_key = hv_pnalloc(r->pool, h->key.len);
+    if (h->lowcase_key == NULL) {
+        return HV_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    hv_strlow(h->lowcase_key, h->key.data, h->key.len);
+
+    for (i = 0; i < hv_nelems(hv_http_headers_in); i++) {
+        hi = &hv_http_headers_in[i];
+        if (hi->len == h->key.len &&
+            memcmp(hi->name, h->lowcase_key, hi->len) == 0) {
+            return hi->handler(r, h, hv_http_header_slot(r, hi));
+        }
+    }
+
+    return HV_OK;
+}
+
+
+/* A field the core reads once: a repeat is an error (nginx's rule). */
+static int
+hv_http_hdr_unique(
+    hv_http_request_t *r, hv_http_header_t *h, hv_http_header_t **slot)
+{
+    if (*slot != NULL) {
+        hv_log_error(HV_LOG_INFO, &r->connection->log, 0,
+            "client sent duplicate header line: \"%.*s: %.*s\", "
+            "previous value: \"%.*s: %.*s\"",
+            (int) h->key.len, h->key.data, (int) h->value.len, h->value.data,
+            (int) (*slot)->key.len, (*slot)->key.data, (int) (*slot)->value.len,
+            (*slot)->value.data);
+        return HV_HTTP_BAD_REQUEST;
+    }
+
+    *slot = h;
+
+    return HV_OK;
+}
+
+
+/* A field where the first occurrence counts. */
+static int
+hv_http_hdr_first(
+    hv_http_request_t *r, hv_http_header_t *h, hv_http_header_t **slot)
+{
+    (void) r;
+
+    if (*slot == NULL) {
+        *slot = h;
+    }
+
+    return HV_OK;
+}
+
+
+static int
+hv_http_hdr_host(
+    hv_http_request_t *r, hv_http_header_t *h, hv_http_header_t **slot)
+{
+    hv_str_t server;
+    int rc;
+
+    if (*slot != NULL) {
+        hv_log_error(HV_LOG_INFO, &r->connection->log, 0,
+            "client sent duplicate host header: \"%.*s: %.*s\", "
+            "previous value: \"%.*s: %.*s\"",
+            (int) h->key.len, h->key.data, (int) h->value.len, h->value.data,
+            (int) (*slot)->key.len, (*slot)->key.data, (int) (*slot)->value.len,
+            (*slot)->value.data);
+        return HV_HTTP_BAD_REQUEST;
+    }
+
+    *slot = h;
+
+    rc = hv_http_validate_host(r, &h->value, &server);
+
+    if (rc == HV_ERROR) {
+        return HV_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == HV_DECLINED) {
+        hv_log_error(HV_LOG_INFO, &r->connection->log, 0,
+            "client sent invalid host header");
+        return HV_HTTP_BAD_REQUEST;
+    }
+
+    /* the authority of an absolute-form target wins (RFC 9112 3.2.2) */
+    if (r->headers_in.server.data == NULL) {
+        r->headers_in.server = server;
+    }
+
+    return HV_OK;
+}
+
+
+/* "Connection: close", "keep-alive", in any case, in a list. */
+static int
+hv_http_hdr_connection(
+    hv_http_request_t *r, hv_http_header_t *h, hv_http_header_t **slot)
+{
+    unsigned char *p, *end, *t;
+    size_t n;
+
+    if (*slot == NULL) {
+        *slot = h;
+    }
+
+    p = h->value.data;
+    end = p + h->value.len;
+
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == ',')) {
+            p++;
+        }
+
+        t = p;
+        while (p < end && *p != ',' && *p != ' ' && *p != '\t') {
+            p++;
+        }
+        n = (size_t) (p - t);
+
+        if (n == 5 && hv_strncasecmp(t, (unsigned char *) "close", 5) == 0) {
+            r->headers_in.connection_close = 1;
+        } else if (n == 10 &&
+                   hv_strncasecmp(t, (unsigned char *) "keep-alive", 10) == 0) {
+            r->headers_in.connection_keep_alive = 1;
+        }
+    }
+
+    return HV_OK;
+}
+
+
+/*
+ * Digits only (no sign, no list, no spaces inside).  A repeat is accepted
+ * only with the same value (RFC 9110 8.6 lets a recipient do that).
+ */
+static int
+hv_http_hdr_content_length(
+    hv_http_request_t *r, hv_http_header_t *h, hv_http_header_t **slot)
+{
+    int64_t n;
+
+    n = hv_atoi(h->value.data, h->value.len, INT64_MAX);
+
+    if (n == HV_ERROR) {
+        hv_log_error(HV_LOG_INFO, &r->connection->log, 0,
+            "client sent invalid \"Content-Length\" header");
+        return HV_HTTP_BAD_REQUEST;
+    }
+
+    if (*slot != NULL) {
+        if ((off_t) n != r->headers_in.content_length_n) {
+            hv_log_error(HV_LOG_INFO, &r->connection->log, 0,
+                "client sent conflicting \"Content-Length\" headers");
+            return HV_HTTP_BAD_REQUEST;
+        }
+        return HV_OK;
+    }
+
+    *slot = h;
+    r->headers_in.content_length_n = (off_t) n;
+
+    return HV_OK;
+}
+
+
+int
+hv_http_process_request_header(hv_http_request_t *r)
+{
+    hv_http_headers_in_t *hin = &r->headers_in;
+    hv_log_t *log = &r->connection->log;
+    hv_str_t *te;
+
+    if (hin->host == NULL && r->http_version >= HV_HTTP_VERSION_11) {
+        hv_log_error(HV_LOG_INFO, log, 0,
+            "client sent HTTP/1.1 request without \"Host\" header");
+        return HV_HTTP_BAD_REQUEST;
+    }
+
+    if (hin->transfer_encoding == NULL) {
+        return HV_OK;
+    }
+
+    te = &hin->transfer_encoding->value;
+
+    if (hin->content_length != NULL) {
+        hv_log_error(HV_LOG_INFO, log, 0,
+            "client sent \"Content-Length\" and \"Transfer-Encoding\" "
+            "headers at the same time");
+        return HV_HTTP_BAD_REQUEST;
+    }
+
+    /* RFC 9112 6.1: an HTTP/1.0 message with it has faulty framing */
+    if (r->http_version < HV_HTTP_VERSION_11) {
+        hv_log_error(HV_LOG_INFO, log, 0,
+            "client sent HTTP/1.0 request with \"Transfer-Encoding\" header");
+        return HV_HTTP_BAD_REQUEST;
+    }
+
+    if (te->len != 7 ||
+        hv_strncasecmp(te->data, (unsigned char *) "chunked", 7) != 0) {
+        hv_log_error(HV_LOG_INFO, log, 0,
+            "client sent unknown \"Transfer-Encoding\": \"%.*s\"",
+            (int) hv_min(te->len, 64), te->data);
+        return HV_HTTP_NOT_IMPLEMENTED;
+    }
+
+    hin->chunked = 1;
+
+    return HV_OK;
+}
+
+
+/*
+ * Host = uri-host [ ":" port ].  Refused: an empty name, "..", a '/' or
+ * '\\' (they would make a path of it), spaces and control bytes, an
+ * unclosed "[", a port that is not digits.  Accepted as nginx does: any
+ * other byte, so that raw international names still reach server_name.
+ */
+int
+hv_http_validate_host(hv_http_request_t *r, const hv_str_t *host, hv_str_t *out)
+{
+    const unsigned char *p = host->data;
+    size_t i, n, dot;
+    bool literal;
+
+    n = host->len;
+    dot = (size_t) -2;
+    literal = false;
+
+    for (i = 0; i < host->len; i++) {
+        switch (p[i]) {
+            case '.':
+                if (dot == i - 1) {
+                    return HV_DECLINED;
+                }
+                dot = i;
+                break;
+
+            case ':':
+                if (literal) {
+                    break;
+                }
+                n = i;
+                for (i++; i < host->len; i++) {
+                    if (p[i] < '0' || p[i] > '9') {
+                        return HV_DECLINED;
+                    }
+                }
+                break;
+
+            case '[':
+                if (i != 0) {
+                    return HV_DECLINED;
+                }
+                literal = true;
+                break;
+
+            case ']':
+                if (!literal || (i + 1 < host->len && p[i + 1] != ':')) {
+                    return HV_DECLINED;
+                }
+                literal = false;
+                break;
+
+            case '/':
+            case '\\':
+            case ' ':
+                return HV_DECLINED;
+
+            default:
+                if (p[i] < 0x20 || p[i] == 0x7f) {
+                    return HV_DECLINED;
+                }
+        }
+    }
+
+    if (literal) {
+        return HV_DECLINED;
+    }
+
+    /* "example.com." names the same host as "example.com" */
+    if (n > 0 && p[n - 1] == '.') {
+        n--;
+    }
+
+    if (n == 0) {
+        return HV_DECLINED;
+    }
+
+    out->data = hv_pnalloc(r->pool, n);
+    if (out->data == NULL) {
+        return HV_ERROR;
+    }
+
+    hv_strlow(out->data, p, n);
+    out->len = n;
+
+    return HV_OK;
+}

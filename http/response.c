@@ -1,0 +1,396 @@
+/*
+ * http/response.c - the response header: the entry points handlers call
+ * (hv_http_send_header(), hv_http_output_filter(), hv_http_send_response())
+ * and the header filter at the end of the chain, which formats the status
+ * line and the fields into one buffer.
+ *
+ * The header filter also settles how the body is framed and whether the
+ * connection stays: Content-Length when the length is known; otherwise
+ * chunked for HTTP/1.1 (the write filter then encodes) or the end of the
+ * connection for HTTP/1.0.  "Connection: keep-alive" or "close" is always
+ * written, as nginx does.
+ */
+#include "http/request_internal.h"
+
+
+static void hv_http_adjust_response(
+    hv_http_request_t *r, hv_http_core_loc_conf_t *clcf);
+static size_t hv_http_field_len(const hv_str_t *s);
+static unsigned char *hv_http_field_copy(unsigned char *p, const hv_str_t *s);
+static bool hv_http_in_headers(hv_http_request_t *r, hv_http_header_t *h);
+
+
+int
+hv_http_send_header(hv_http_request_t *r)
+{
+    hv_http_core_main_conf_t *cmcf;
+
+    if (r->header_sent) {
+        hv_log_error(
+            HV_LOG_ALERT, &r->connection->log, 0, "header already sent");
+        return HV_ERROR;
+    }
+
+    /* error_page: the page carries the status of the original error */
+    if (r->err_status != 0) {
+        r->headers_out.status = r->err_status;
+        r->headers_out.status_line.len = 0;
+    }
+
+    r->header_sent = 1;
+
+    cmcf = hv_http_core_main(r);
+
+    return cmcf->top_header_filter(r);
+}
+
+
+int
+hv_http_output_filter(hv_http_request_t *r, hv_chain_t *in)
+{
+    hv_http_core_main_conf_t *cmcf = hv_http_core_main(r);
+    int rc;
+
+    rc = cmcf->top_body_filter(r, in);
+
+    if (rc == HV_ERROR) {
+        r->connection->error = 1;
+    }
+
+    return rc;
+}
+
+
+hv_int_t
+hv_http_send_response(hv_http_request_t *r, hv_uint_t status,
+    const hv_str_t *content_type, const hv_str_t *body)
+{
+    hv_chain_t *cl;
+    hv_buf_t *b;
+    int rc;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = body != NULL ? (off_t) body->len : 0;
+
+    if (content_type != NULL) {
+        r->headers_out.content_type = *content_type;
+    }
+
+    rc = hv_http_send_header(r);
+
+    if (rc == HV_ERROR || rc > HV_OK || r->header_only) {
+        return rc == HV_AGAIN ? HV_OK : rc;
+    }
+
+    b = hv_buf_calloc(r->pool);
+    if (b == NULL) {
+        return HV_ERROR;
+    }
+
+    /* the body is not copied: it lives in the request or the config */
+    if (body != NULL && body->len > 0) {
+        b->start = body->data;
+        b->pos = body->data;
+        b->last = body->data + body->len;
+        b->end = b->last;
+    }
+    b->last_buf = 1;
+
+    cl = hv_chain_link(r->pool, b);
+    if (cl == NULL) {
+        return HV_ERROR;
+    }
+
+    rc = hv_http_output_filter(r, cl);
+
+    /* a partial write is finished by the engine (hv_http_writer) */
+    return rc == HV_AGAIN ? HV_OK : rc;
+}
+
+
+hv_http_header_t *
+hv_http_add_header_out(
+    hv_http_request_t *r, const char *key, const hv_str_t *value)
+{
+    hv_http_headers_out_t *ho = &r->headers_out;
+    hv_http_header_t *old, *h;
+
+    old = ho->headers.elts;
+
+    h = hv_array_push(&ho->headers);
+    if (h == NULL) {
+        return NULL;
+    }
+
+    if (ho->headers.elts != old) {
+        if (ho->location != NULL && ho->location >= old &&
+            ho->location < old + ho->headers.nelts - 1) {
+            ho->location =
+                (hv_http_header_t *) ho->headers.elts + (ho->location - old);
+        }
+        if (ho->etag != NULL && ho->etag >= old &&
+            ho->etag < old + ho->headers.nelts - 1) {
+            ho->etag = (hv_http_header_t *) ho->headers.elts + (ho->etag - old);
+        }
+        if (ho->content_encoding != NULL && ho->content_encoding >= old &&
+            ho->content_encoding < old + ho->headers.nelts - 1) {
+            ho->content_encoding = (hv_http_header_t *) ho->headers.elts +
+                                   (ho->content_encoding - old);
+        }
+    }
+
+    h->key.data = (unsigned char *) key;
+    h->key.len = strlen(key);
+    h->value = *value;
+    h->lowcase_key = NULL;
+    h->hidden = 0;
+
+    return h;
+}
+
+
+/* Status-driven changes to the header before it is written. */
+static void
+hv_http_adjust_response(hv_http_request_t *r, hv_http_core_loc_conf_t *clcf)
+{
+    hv_http_headers_out_t *ho = &r->headers_out;
+    hv_connection_t *c = r->connection;
+
+    if (ho->status == 0) {
+        ho->status = HV_HTTP_OK;
+    }
+
+    if (r->method == HV_HTTP_HEAD) {
+        r->header_only = 1;
+    }
+
+    /* no body, so no body framing either (RFC 9110 6.4.1) */
+    if (ho->status < 200 || ho->status == HV_HTTP_NO_CONTENT ||
+        ho->status == HV_HTTP_NOT_MODIFIED) {
+        r->header_only = 1;
+        ho->content_length_n = -1;
+        if (ho->status != HV_HTTP_NOT_MODIFIED) {
+            ho->content_type.len = 0;
+            ho->last_modified_time = -1;
+        }
+    }
+
+    if (r->keepalive) {
+        if (hv_process.exiting || c->close || clcf->keepalive_timeout == 0 ||
+            c->requests >= clcf->keepalive_requests) {
+            r->keepalive = 0;
+        }
+    }
+
+    r->chunked = 0;
+
+    if (ho->content_length_n < 0 && !r->header_only) {
+        if (r->http_version >= HV_HTTP_VERSION_11) {
+            r->chunked = 1;
+        } else {
+            /* HTTP/1.0 without a length: the close ends the body */
+            r->keepalive = 0;
+        }
+    }
+}
+
+
+/* Field text with control bytes written as %XX: a value can never split
+ * the response, whatever a handler or a redirect put into it. */
+static size_t
+hv_http_field_len(const hv_str_t *s)
+{
+    size_t i, n;
+
+    n = s->len;
+
+    for (i = 0; i < s->len; i++) {
+        if (s->data[i] < 0x20 || s->data[i] == 0x7f) {
+            n += 2;
+        }
+    }
+
+    return n;
+}
+
+
+static unsigned char *
+hv_http_field_copy(unsigned char *p, const hv_str_t *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t i;
+
+    for (i = 0; i < s->len; i++) {
+        if (s->data[i] < 0x20 || s->data[i] == 0x7f) {
+            *p++ = '%';
+            *p++ = (unsigned char) hex[s->data[i] >> 4];
+            *p++ = (unsigned char) hex[s->data[i] & 0xf];
+        } else {
+            *p++ = s->data[i];
+        }
+    }
+
+    return p;
+}
+
+
+/* true when h is an element of headers_out.headers (written with them). */
+static bool
+hv_http_in_headers(hv_http_request_t *r, hv_http_header_t *h)
+{
+    hv_http_header_t *first = r->headers_out.headers.elts;
+
+    return h >= first && h < first + r->headers_out.headers.nelts;
+}
+
+
+#define hv_http_literal(p, text) hv_cpymem(p, text, sizeof(text) - 1)
+
+
+int
+hv_http_header_filter(hv_http_request_t *r)
+{
+    hv_http_headers_out_t *ho = &r->headers_out;
+    hv_http_core_loc_conf_t *clcf = hv_http_core_loc(r);
+    hv_http_header_t *h, *extra[3];
+    const hv_str_t *line;
+    hv_str_t status_line, server;
+    unsigned char *p, numbuf[24];
+    char date[32];
+    hv_chain_t *cl;
+    hv_buf_t *b;
+    size_t len;
+    hv_uint_t i, n;
+
+    hv_http_adjust_response(r, clcf);
+
+    line = ho->status_line.len > 0 ? &ho->status_line
+                                   : hv_http_status_line(ho->status);
+    if (line == NULL) {
+        /* an unknown code is sent with an empty reason phrase */
+        p = hv_sprint_uint(numbuf, ho->status);
+        *p++ = ' ';
+        status_line.data = numbuf;
+        status_line.len = (size_t) (p - numbuf);
+        line = &status_line;
+    }
+
+    if (clcf->server_tokens) {
+        hv_str_set(&server, HIVE_VER);
+    } else {
+        hv_str_set(&server, "hive");
+    }
+
+    /* shortcuts that a module set without adding the field to the list */
+    n = 0;
+    if (ho->location != NULL && !hv_http_in_headers(r, ho->location)) {
+        extra[n++] = ho->location;
+    }
+    if (ho->etag != NULL && !hv_http_in_headers(r, ho->etag)) {
+        extra[n++] = ho->etag;
+    }
+    if (ho->content_encoding != NULL &&
+        !hv_http_in_headers(r, ho->content_encoding)) {
+        extra[n++] = ho->content_encoding;
+    }
+
+    len = sizeof("HTTP/1.1 \r\n") - 1 + line->len + sizeof("Server: \r\n") - 1 +
+          server.len + sizeof("Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n") - 1 +
+          sizeof("Content-Type: ; charset=\r\n") - 1 + ho->content_type.len +
+          ho->charset.len + sizeof("Content-Length: \r\n") - 1 + 20 +
+          sizeof("Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n") - 1 +
+          sizeof("Transfer-Encoding: chunked\r\n") - 1 +
+          sizeof("Connection: keep-alive\r\n") - 1 +
+          sizeof("Keep-Alive: timeout=\r\n") - 1 + 20 + sizeof("\r\n") - 1;
+
+    h = ho->headers.elts;
+    for (i = 0; i < ho->headers.nelts; i++) {
+        if (!h[i].hidden && h[i].key.len > 0) {
+            len += hv_http_field_len(&h[i].key) + sizeof(": \r\n") - 1 +
+                   hv_http_field_len(&h[i].value);
+        }
+    }
+    for (i = 0; i < n; i++) {
+        len += hv_http_field_len(&extra[i]->key) + sizeof(": \r\n") - 1 +
+               hv_http_field_len(&extra[i]->value);
+    }
+
+    b = hv_buf_create(r->pool, len);
+    if (b == NULL) {
+        return HV_ERROR;
+    }
+
+    p = b->last;
+    p = hv_http_literal(p, "HTTP/1.1 ");
+    p = hv_cpymem(p, line->data, line->len);
+    p = hv_http_literal(p, "\r\nServer: ");
+    p = hv_cpymem(p, server.data, server.len);
+    p = hv_http_literal(p, "\r\nDate: ");
+    p = hv_cpymem(
+        p, hv_cached_time.http_date, strlen(hv_cached_time.http_date));
+    p = hv_http_literal(p, "\r\n");
+
+    if (ho->content_type.len > 0) {
+        p = hv_http_literal(p, "Content-Type: ");
+        p = hv_cpymem(p, ho->content_type.data, ho->content_type.len);
+        if (ho->charset.len > 0) {
+            p = hv_http_literal(p, "; charset=");
+            p = hv_cpymem(p, ho->charset.data, ho->charset.len);
+        }
+        p = hv_http_literal(p, "\r\n");
+    }
+
+    if (ho->content_length_n >= 0) {
+        p = hv_http_literal(p, "Content-Length: ");
+        p = hv_sprint_uint(p, (uint64_t) ho->content_length_n);
+        p = hv_http_literal(p, "\r\n");
+    }
+
+    if (ho->last_modified_time >= 0) {
+        p = hv_http_literal(p, "Last-Modified: ");
+        p = hv_cpymem(p, date, hv_http_time(date, ho->last_modified_time));
+        p = hv_http_literal(p, "\r\n");
+    }
+
+    if (r->chunked) {
+        p = hv_http_literal(p, "Transfer-Encoding: chunked\r\n");
+    }
+
+    if (r->keepalive) {
+        p = hv_http_literal(p, "Connection: keep-alive\r\n");
+        if (clcf->keepalive_header > 0) {
+            p = hv_http_literal(p, "Keep-Alive: timeout=");
+            p = hv_sprint_uint(p, (uint64_t) clcf->keepalive_header);
+            p = hv_http_literal(p, "\r\n");
+        }
+    } else {
+        p = hv_http_literal(p, "Connection: close\r\n");
+    }
+
+    for (i = 0; i < ho->headers.nelts + n; i++) {
+        h = i < ho->headers.nelts ? (hv_http_header_t *) ho->headers.elts + i
+                                  : extra[i - ho->headers.nelts];
+        if (h->hidden || h->key.len == 0) {
+            continue;
+        }
+        p = hv_http_field_copy(p, &h->key);
+        p = hv_http_literal(p, ": ");
+        p = hv_http_field_copy(p, &h->value);
+        p = hv_http_literal(p, "\r\n");
+    }
+
+    p = hv_http_literal(p, "\r\n");
+
+    b->last = p;
+    r->header_size = b->last - b->pos;
+
+    /* HEAD, 204, 304: the header is the whole response, send it now */
+    b->last_buf = r->header_only;
+
+    cl = hv_chain_link(r->pool, b);
+    if (cl == NULL) {
+        return HV_ERROR;
+    }
+
+    return hv_http_write_out(r, cl);
+}

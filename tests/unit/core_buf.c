@@ -1,0 +1,49 @@
+/*
+ * tests/unit/core_buf.c - core/buf.c: memory and file buffers, chains.
+ */
+#include "core/core.h"
+#include "tests/tap.h"
+
+
+int
+main(void)
+{
+    hv_pool_t *pool;
+    hv_buf_t *b, *f;
+    hv_chain_t *cl, *cl2;
+
+    pool = hv_pool_create(1024, NULL);
+
+    hv_tap_subtest("buffers");
+
+    b = hv_buf_create(pool, 100);
+    T_OK(b != NULL, "create");
+    T_OK(b->pos == b->start && b->last == b->start, "empty at the start");
+    T_IS_INT(b->end - b->start, 100, "100 bytes of room");
+    T_IS_INT(b->fd, -1, "no file");
+    T_OK(!b->in_file && !b->last_buf && !b->flush, "flags clear");
+    memcpy(b->last, "hello", 5);
+    b->last += 5;
+    b->pos += 1;
+    T_IS_INT(hv_buf_size(b), 4, "size is last - pos");
+
+    f = hv_buf_calloc(pool);
+    T_OK(f != NULL && f->start == NULL && f->fd == -1, "calloc: no memory");
+    f->in_file = 1;
+    f->file_pos = 10;
+    f->file_last = 1010;
+    T_IS_INT(hv_buf_size(f), 1000, "file buffer size");
+
+    hv_tap_subtest("chains");
+
+    cl = hv_chain_link(pool, b);
+    cl2 = hv_chain_link(pool, f);
+    T_OK(cl != NULL && cl->buf == b && cl->next == NULL, "link");
+    cl->next = cl2;
+    T_IS_INT(hv_chain_size(cl), 1004, "chain size sums both kinds");
+    T_IS_INT(hv_chain_size(NULL), 0, "empty chain");
+
+    hv_pool_destroy(pool);
+
+    return hv_tap_done();
+}
