@@ -340,6 +340,7 @@ hv_cycle_release(hv_cycle_t *old, hv_cycle_t *cycle)
 void
 hv_cycle_reopen_files(hv_cycle_t *cycle)
 {
+    hv_core_conf_t *ccf = hv_core_conf(cycle);
     hv_log_file_t **files = cycle->open_files.elts;
     hv_uint_t i;
     int fd;
@@ -354,6 +355,13 @@ hv_cycle_reopen_files(hv_cycle_t *cycle)
             hv_log_error(HV_LOG_CRIT, cycle->log, errno, "open() \"%s\" failed",
                 (char *) files[i]->name.data);
             continue;
+        }
+
+        /* the workers reopen it after us, as their own user (nginx's) */
+        if (ccf->switch_user && geteuid() == 0 &&
+            fchown(fd, ccf->uid, (gid_t) -1) == -1) {
+            hv_log_error(HV_LOG_ALERT, cycle->log, errno,
+                "fchown() \"%s\" failed", (char *) files[i]->name.data);
         }
 
         if (dup3(fd, files[i]->fd, O_CLOEXEC) == -1) {

@@ -118,8 +118,9 @@ hv_worker_init(hv_cycle_t *cycle)
         }
     }
 
-    if (ccf->switch_user && geteuid() == 0 &&
-        hv_worker_set_user(cycle, ccf) != HV_OK) {
+    /* as nginx, a single process (a debugging mode) keeps its user */
+    if (hv_process.type == HV_PROCESS_WORKER && ccf->switch_user &&
+        geteuid() == 0 && hv_worker_set_user(cycle, ccf) != HV_OK) {
         return HV_ERROR;
     }
 

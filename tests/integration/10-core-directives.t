@@ -128,7 +128,22 @@ if ($> == 0) {
         'user: and says so, as nginx does');
 }
 is(parse_response($t->http_get('/pid'))->{status}, 200, 'user: it serves');
+
+# USR1: the master hands the new file to the workers' user, so that they
+# can reopen it too (the directories must let that user through)
+chmod(0755, $dir, "$dir/logs");
+rename("$dir/logs/error.log", "$dir/logs/error.log.old") or die $!;
+$t->signal('USR1');
+ok(wait_until(sub {
+        ($t->read_file('logs/error.log.old') // '')
+            =~ /\[notice\] $w#\d+: reopening logs/
+    }, 5), 'user: the worker is told to reopen');
+$t->signal('HUP');
+ok($t->wait_for_log(qr/\[notice\] $w#\d+: gracefully shutting down/, 5),
+    'user: and writes to the new file afterwards');
 $t->stop;
+unlike($t->error_log . ($t->read_file('logs/error.log.old') // ''),
+    qr/\[(?:crit|alert)\]/, 'user: no reopen failure');
 
 $t->write_config("user no_such_user_hv;\n$prelude" . $http);
 ($code, $out) = $t->run_cmd($t->std_args, '-t');
