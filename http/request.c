@@ -19,6 +19,7 @@ static ssize_t hv_http_read_request_header(hv_http_request_t *r);
 static int hv_http_alloc_large_header_buffer(
     hv_http_request_t *r, bool request_line);
 static int hv_http_process_request_uri(hv_http_request_t *r);
+static int hv_http_request_path(hv_http_request_t *r);
 static void hv_http_request_exten(hv_http_request_t *r);
 static void hv_http_process_request_headers(hv_event_t *rev);
 static void hv_http_process_request(hv_http_request_t *r);
@@ -459,29 +460,14 @@ hv_http_alloc_large_header_buffer(hv_http_request_t *r, bool request_line)
 }
 
 
-/* Fills the request's strings from the parsed request line. */
+/* r->unparsed_uri and r->uri (decoded when it needs to be). */
 static int
-hv_http_process_request_uri(hv_http_request_t *r)
+hv_http_request_path(hv_http_request_t *r)
 {
     hv_http_parser_t *p = &r->parser;
     hv_http_core_srv_conf_t *cscf = hv_http_core_srv(r);
     unsigned char *path_end, *out;
-    hv_str_t host;
     size_t len;
-
-    r->request_line.data = p->request_start;
-    r->request_line.len = (size_t) (p->request_end - p->request_start);
-    r->method = p->method;
-    r->method_name.data = p->request_start;
-    r->method_name.len = (size_t) (p->method_end - p->request_start);
-    r->http_version = (hv_uint_t) (p->http_major * 1000 + p->http_minor);
-    r->http_protocol.data = p->protocol_start;
-    r->http_protocol.len = (size_t) (p->request_end - p->protocol_start);
-
-    if (p->args_start != NULL) {
-        r->args.data = p->args_start;
-        r->args.len = (size_t) (p->uri_end - p->args_start);
-    }
 
     path_end = p->args_start != NULL ? p->args_start - 1 : p->uri_end;
 
@@ -516,6 +502,35 @@ hv_http_process_request_uri(hv_http_request_t *r)
         }
 
         r->uri.data = out;
+    }
+
+    return HV_OK;
+}
+
+
+/* Fills the request's strings from the parsed request line. */
+static int
+hv_http_process_request_uri(hv_http_request_t *r)
+{
+    hv_http_parser_t *p = &r->parser;
+    hv_str_t host;
+
+    r->request_line.data = p->request_start;
+    r->request_line.len = (size_t) (p->request_end - p->request_start);
+    r->method = p->method;
+    r->method_name.data = p->request_start;
+    r->method_name.len = (size_t) (p->method_end - p->request_start);
+    r->http_version = (hv_uint_t) (p->http_major * 1000 + p->http_minor);
+    r->http_protocol.data = p->protocol_start;
+    r->http_protocol.len = (size_t) (p->request_end - p->protocol_start);
+
+    if (p->args_start != NULL) {
+        r->args.data = p->args_start;
+        r->args.len = (size_t) (p->uri_end - p->args_start);
+    }
+
+    if (hv_http_request_path(r) != HV_OK) {
+        return HV_ERROR;
     }
 
     hv_http_request_exten(r);

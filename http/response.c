@@ -246,56 +246,83 @@ hv_http_in_headers(hv_http_request_t *r, hv_http_header_t *h)
 
 #define hv_http_literal(p, text) hv_cpymem(p, text, sizeof(text) - 1)
 
+/* What the header filter settled before it sizes and writes the header. */
+typedef struct {
+    const hv_str_t *line; /* "200 OK" */
+    hv_str_t status_line; /* for a code without a phrase */
+    unsigned char num[24];
+    hv_str_t server;
+    hv_http_header_t *extra[3]; /* shortcuts not in the list */
+    hv_uint_t nextra;
+} hv_http_header_ctx_t;
 
-int
-hv_http_header_filter(hv_http_request_t *r)
+
+static void
+hv_http_header_prepare(hv_http_request_t *r, hv_http_core_loc_conf_t *clcf,
+    hv_http_header_ctx_t *hx)
 {
     hv_http_headers_out_t *ho = &r->headers_out;
-    hv_http_core_loc_conf_t *clcf = hv_http_core_loc(r);
-    hv_http_header_t *h, *extra[3];
-    const hv_str_t *line;
-    hv_str_t status_line, server;
-    unsigned char *p, numbuf[24];
-    char date[32];
-    hv_chain_t *cl;
-    hv_buf_t *b;
-    size_t len;
-    hv_uint_t i, n;
+    unsigned char *p;
 
-    hv_http_adjust_response(r, clcf);
-
-    line = ho->status_line.len > 0 ? &ho->status_line
-                                   : hv_http_status_line(ho->status);
-    if (line == NULL) {
+    hx->line = ho->status_line.len > 0 ? &ho->status_line
+                                       : hv_http_status_line(ho->status);
+    if (hx->line == NULL) {
         /* an unknown code is sent with an empty reason phrase */
-        p = hv_sprint_uint(numbuf, ho->status);
+        p = hv_sprint_uint(hx->num, ho->status);
         *p++ = ' ';
-        status_line.data = numbuf;
-        status_line.len = (size_t) (p - numbuf);
-        line = &status_line;
+        hx->status_line.data = hx->num;
+        hx->status_line.len = (size_t) (p - hx->num);
+        hx->line = &hx->status_line;
     }
 
     if (clcf->server_tokens) {
-        hv_str_set(&server, HIVE_VER);
+        hv_str_set(&hx->server, HIVE_VER);
     } else {
-        hv_str_set(&server, "hive");
+        hv_str_set(&hx->server, "hive");
     }
 
     /* shortcuts that a module set without adding the field to the list */
-    n = 0;
+    hx->nextra = 0;
     if (ho->location != NULL && !hv_http_in_headers(r, ho->location)) {
-        extra[n++] = ho->location;
+        hx->extra[hx->nextra++] = ho->location;
     }
     if (ho->etag != NULL && !hv_http_in_headers(r, ho->etag)) {
-        extra[n++] = ho->etag;
+        hx->extra[hx->nextra++] = ho->etag;
     }
     if (ho->content_encoding != NULL &&
         !hv_http_in_headers(r, ho->content_encoding)) {
-        extra[n++] = ho->content_encoding;
+        hx->extra[hx->nextra++] = ho->content_encoding;
+    }
+}
+
+
+/* The i-th field to write: the list, then the extra shortcuts. */
+static hv_http_header_t *
+hv_http_header_field(
+    hv_http_request_t *r, hv_http_header_ctx_t *hx, hv_uint_t i)
+{
+    hv_array_t *a = &r->headers_out.headers;
+
+    if (i < a->nelts) {
+        return (hv_http_header_t *) a->elts + i;
     }
 
-    len = sizeof("HTTP/1.1 \r\n") - 1 + line->len + sizeof("Server: \r\n") - 1 +
-          server.len + sizeof("Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n") - 1 +
+    return i < a->nelts + hx->nextra ? hx->extra[i - a->nelts] : NULL;
+}
+
+
+/* An upper bound of the header's size. */
+static size_t
+hv_http_header_size(hv_http_request_t *r, hv_http_header_ctx_t *hx)
+{
+    hv_http_headers_out_t *ho = &r->headers_out;
+    hv_http_header_t *h;
+    size_t len;
+    hv_uint_t i;
+
+    len = sizeof("HTTP/1.1 \r\n") - 1 + hx->line->len + sizeof("Server: \r\n") -
+          1 + hx->server.len +
+          sizeof("Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n") - 1 +
           sizeof("Content-Type: ; charset=\r\n") - 1 + ho->content_type.len +
           ho->charset.len + sizeof("Content-Length: \r\n") - 1 + 20 +
           sizeof("Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n") - 1 +
@@ -303,28 +330,29 @@ hv_http_header_filter(hv_http_request_t *r)
           sizeof("Connection: keep-alive\r\n") - 1 +
           sizeof("Keep-Alive: timeout=\r\n") - 1 + 20 + sizeof("\r\n") - 1;
 
-    h = ho->headers.elts;
-    for (i = 0; i < ho->headers.nelts; i++) {
-        if (!h[i].hidden && h[i].key.len > 0) {
-            len += hv_http_field_len(&h[i].key) + sizeof(": \r\n") - 1 +
-                   hv_http_field_len(&h[i].value);
+    for (i = 0; (h = hv_http_header_field(r, hx, i)) != NULL; i++) {
+        if (!h->hidden && h->key.len > 0) {
+            len += hv_http_field_len(&h->key) + sizeof(": \r\n") - 1 +
+                   hv_http_field_len(&h->value);
         }
     }
-    for (i = 0; i < n; i++) {
-        len += hv_http_field_len(&extra[i]->key) + sizeof(": \r\n") - 1 +
-               hv_http_field_len(&extra[i]->value);
-    }
 
-    b = hv_buf_create(r->pool, len);
-    if (b == NULL) {
-        return HV_ERROR;
-    }
+    return len;
+}
 
-    p = b->last;
+
+/* The status line and the fields the engine itself writes. */
+static unsigned char *
+hv_http_header_write_core(hv_http_request_t *r, hv_http_core_loc_conf_t *clcf,
+    hv_http_header_ctx_t *hx, unsigned char *p)
+{
+    hv_http_headers_out_t *ho = &r->headers_out;
+    char date[32];
+
     p = hv_http_literal(p, "HTTP/1.1 ");
-    p = hv_cpymem(p, line->data, line->len);
+    p = hv_cpymem(p, hx->line->data, hx->line->len);
     p = hv_http_literal(p, "\r\nServer: ");
-    p = hv_cpymem(p, server.data, server.len);
+    p = hv_cpymem(p, hx->server.data, hx->server.len);
     p = hv_http_literal(p, "\r\nDate: ");
     p = hv_cpymem(
         p, hv_cached_time.http_date, strlen(hv_cached_time.http_date));
@@ -356,20 +384,44 @@ hv_http_header_filter(hv_http_request_t *r)
         p = hv_http_literal(p, "Transfer-Encoding: chunked\r\n");
     }
 
-    if (r->keepalive) {
-        p = hv_http_literal(p, "Connection: keep-alive\r\n");
-        if (clcf->keepalive_header > 0) {
-            p = hv_http_literal(p, "Keep-Alive: timeout=");
-            p = hv_sprint_uint(p, (uint64_t) clcf->keepalive_header);
-            p = hv_http_literal(p, "\r\n");
-        }
-    } else {
-        p = hv_http_literal(p, "Connection: close\r\n");
+    if (!r->keepalive) {
+        return hv_http_literal(p, "Connection: close\r\n");
     }
 
-    for (i = 0; i < ho->headers.nelts + n; i++) {
-        h = i < ho->headers.nelts ? (hv_http_header_t *) ho->headers.elts + i
-                                  : extra[i - ho->headers.nelts];
+    p = hv_http_literal(p, "Connection: keep-alive\r\n");
+
+    if (clcf->keepalive_header > 0) {
+        p = hv_http_literal(p, "Keep-Alive: timeout=");
+        p = hv_sprint_uint(p, (uint64_t) clcf->keepalive_header);
+        p = hv_http_literal(p, "\r\n");
+    }
+
+    return p;
+}
+
+
+int
+hv_http_header_filter(hv_http_request_t *r)
+{
+    hv_http_core_loc_conf_t *clcf = hv_http_core_loc(r);
+    hv_http_header_ctx_t hx;
+    hv_http_header_t *h;
+    unsigned char *p;
+    hv_chain_t *cl;
+    hv_buf_t *b;
+    hv_uint_t i;
+
+    hv_http_adjust_response(r, clcf);
+    hv_http_header_prepare(r, clcf, &hx);
+
+    b = hv_buf_create(r->pool, hv_http_header_size(r, &hx));
+    if (b == NULL) {
+        return HV_ERROR;
+    }
+
+    p = hv_http_header_write_core(r, clcf, &hx, b->last);
+
+    for (i = 0; (h = hv_http_header_field(r, &hx, i)) != NULL; i++) {
         if (h->hidden || h->key.len == 0) {
             continue;
         }

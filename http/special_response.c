@@ -250,6 +250,28 @@ hv_http_find_error_page(hv_http_request_t *r, hv_uint_t status)
 }
 
 
+/* Errors that leave the request stream in doubt end the connection. */
+static bool
+hv_http_status_closes(hv_uint_t status)
+{
+    switch (status) {
+        case HV_HTTP_BAD_REQUEST:
+        case HV_HTTP_REQUEST_ENTITY_TOO_LARGE:
+        case HV_HTTP_REQUEST_URI_TOO_LARGE:
+        case HV_HTTP_REQUEST_HEADER_TOO_LARGE:
+        case 495:
+        case 496:
+        case 497:
+        case HV_HTTP_INTERNAL_SERVER_ERROR:
+        case HV_HTTP_NOT_IMPLEMENTED:
+        case HV_HTTP_VERSION_NOT_SUPPORTED:
+            return true;
+        default:
+            return false;
+    }
+}
+
+
 hv_int_t
 hv_http_special_response(hv_http_request_t *r, hv_uint_t status)
 {
@@ -264,24 +286,12 @@ hv_http_special_response(hv_http_request_t *r, hv_uint_t status)
         return hv_http_send_error_page(r, ep, status);
     }
 
-    /* errors that leave the request stream in doubt end the connection */
-    switch (status) {
-        case HV_HTTP_BAD_REQUEST:
-        case HV_HTTP_REQUEST_ENTITY_TOO_LARGE:
-        case HV_HTTP_REQUEST_URI_TOO_LARGE:
-        case HV_HTTP_REQUEST_HEADER_TOO_LARGE:
-        case 495:
-        case 496:
-        case 497:
-        case HV_HTTP_INTERNAL_SERVER_ERROR:
-        case HV_HTTP_NOT_IMPLEMENTED:
-        case HV_HTTP_VERSION_NOT_SUPPORTED:
-            r->keepalive = 0;
-            break;
-        default:
-            break;
+    if (hv_http_status_closes(status)) {
+        r->keepalive = 0;
     }
 
+    /* this status is the answer, whatever an error_page asked before */
+    r->err_status = 0;
     title = hv_http_page_title(status);
 
     ho->status =

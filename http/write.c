@@ -132,18 +132,20 @@ hv_http_chunk_encode(hv_http_request_t *r, hv_chain_t *in)
 }
 
 
-int
-hv_http_write_out(hv_http_request_t *r, hv_chain_t *in)
-{
-    hv_connection_t *c = r->connection;
-    hv_http_core_loc_conf_t *clcf = hv_http_core_loc(r);
-    hv_chain_t **tail, *cl, *link, *rest;
-    bool last, flush, file;
-    off_t size, sent;
+/* What the queue holds, for the decision to send now or wait. */
+typedef struct {
+    off_t size;
+    bool last;  /* a buffer with last_buf */
+    bool flush; /* a buffer with flush */
+    bool file;  /* a file buffer */
+} hv_http_queue_t;
 
-    if (c->error) {
-        return HV_ERROR;
-    }
+
+/* Appends links to in's buffers behind r->out and sums up the queue. */
+static int
+hv_http_enqueue(hv_http_request_t *r, hv_chain_t *in, hv_http_queue_t *q)
+{
+    hv_chain_t **tail, *cl, *link;
 
     for (tail = &r->out; *tail != NULL; tail = &(*tail)->next) {
         /* find the end of the queue */
@@ -158,29 +160,48 @@ hv_http_write_out(hv_http_request_t *r, hv_chain_t *in)
         tail = &link->next;
     }
 
-    size = 0;
-    last = false;
-    flush = in == NULL;
-    file = false;
+    memset(q, 0, sizeof(hv_http_queue_t));
 
     for (cl = r->out; cl != NULL; cl = cl->next) {
-        size += hv_buf_size(cl->buf);
-        last = last || cl->buf->last_buf;
-        flush = flush || cl->buf->flush;
-        file = file || cl->buf->in_file;
+        q->size += hv_buf_size(cl->buf);
+        q->last = q->last || cl->buf->last_buf;
+        q->flush = q->flush || cl->buf->flush;
+        q->file = q->file || cl->buf->in_file;
     }
 
-    if (!last && !flush && size < HV_HTTP_POSTPONE_OUTPUT) {
+    return HV_OK;
+}
+
+
+int
+hv_http_write_out(hv_http_request_t *r, hv_chain_t *in)
+{
+    hv_connection_t *c = r->connection;
+    hv_http_core_loc_conf_t *clcf = hv_http_core_loc(r);
+    hv_http_queue_t q;
+    hv_chain_t *rest;
+    off_t sent;
+
+    if (c->error) {
+        return HV_ERROR;
+    }
+
+    if (hv_http_enqueue(r, in, &q) != HV_OK) {
+        return HV_ERROR;
+    }
+
+    /* in == NULL asks to send what is queued */
+    if (in != NULL && !q.last && !q.flush && q.size < HV_HTTP_POSTPONE_OUTPUT) {
         return HV_OK;
     }
 
-    if (size == 0) {
+    if (q.size == 0) {
         r->out = NULL;
         return HV_OK;
     }
 
     /* header and first file bytes in full packets (TCP_CORK) */
-    if (file && clcf->sendfile && clcf->tcp_nopush && !c->tcp_nopush) {
+    if (q.file && clcf->sendfile && clcf->tcp_nopush && !c->tcp_nopush) {
         (void) hv_tcp_nopush(c, true);
     }
 
@@ -217,7 +238,7 @@ hv_http_write_out(hv_http_request_t *r, hv_chain_t *in)
     hv_event_del_timer(c->write);
 
     /* uncork: the tail goes out now rather than after 200 ms */
-    if (last && c->tcp_nopush) {
+    if (q.last && c->tcp_nopush) {
         (void) hv_tcp_nopush(c, false);
     }
 
