@@ -74,3 +74,46 @@ hv_chain_size(const hv_chain_t *cl)
 
     return size;
 }
+
+
+hv_chain_t *
+hv_chain_skip_empty(hv_chain_t *in)
+{
+    while (in != NULL && hv_buf_size(in->buf) == 0) {
+        in = in->next;
+    }
+
+    return in;
+}
+
+
+hv_chain_t *
+hv_chain_advance(hv_chain_t *in, off_t n)
+{
+    hv_buf_t *b;
+    off_t size;
+
+    for (; in != NULL; in = in->next) {
+        b = in->buf;
+        size = hv_buf_size(b);
+
+        if (n < size) {
+            if (b->in_file) {
+                b->file_pos += n;
+            } else {
+                b->pos += n;
+            }
+            return in;
+        }
+
+        n -= size;
+
+        if (b->in_file) {
+            b->file_pos = b->file_last;
+        } else {
+            b->pos = b->last;
+        }
+    }
+
+    return NULL;
+}

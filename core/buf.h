@@ -53,4 +53,14 @@ hv_buf_size(const hv_buf_t *b)
 /* Sum of hv_buf_size() over a chain. */
 off_t hv_chain_size(const hv_chain_t *cl);
 
+/* The first link of the chain with bytes left (NULL: none). */
+hv_chain_t *hv_chain_skip_empty(hv_chain_t *in);
+
+/*
+ * Moves the chain's positions past n sent bytes (the socket writers of
+ * event/io.c and of TLS); returns the first link with bytes left (or an
+ * empty link after them, or NULL).
+ */
+hv_chain_t *hv_chain_advance(hv_chain_t *in, off_t n);
+
 #endif /* HV_BUF_H */

@@ -174,7 +174,8 @@ static char *
 hv_log_message(char *p, char *last, hv_err_t err, const char *fmt, va_list args)
 {
     char errstr[HV_LOG_ERRSTR_MAX], *limit;
-    size_t errlen;
+    size_t errlen, i;
+    bool cut;
     int n;
 
     errlen = 0;
@@ -192,11 +193,22 @@ hv_log_message(char *p, char *last, hv_err_t err, const char *fmt, va_list args)
         n = 0;
     }
 
-    if ((size_t) n > (size_t) (limit - p)) {
-        p = limit;
+    cut = (size_t) n > (size_t) (limit - p);
+    if (cut) {
+        n = (int) (limit - p);
+    }
+
+    /* file names and other client-made text may hold CR, LF or ESC: one
+     * '?' each, so that no message can forge or hide a log line */
+    for (i = 0; i < (size_t) n; i++) {
+        if ((unsigned char) p[i] < 0x20 || p[i] == 0x7f) {
+            p[i] = '?';
+        }
+    }
+
+    p += n;
+    if (cut) {
         memcpy(p - 3, "...", 3);
-    } else {
-        p += n;
     }
 
     return hv_log_append(p, last, errstr, errlen);

@@ -38,8 +38,6 @@ static hv_chain_t *hv_send_iovecs(
     hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent);
 static hv_chain_t *hv_send_file(
     hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent);
-static hv_chain_t *hv_chain_advance(hv_chain_t *in, off_t n);
-static hv_chain_t *hv_chain_skip_empty(hv_chain_t *in);
 
 
 /* Errors a client causes by going away: not worth more than info. */
@@ -191,51 +189,6 @@ hv_send_chain(hv_connection_t *c, hv_chain_t *in, off_t limit)
         c->sent += sent;
         limit -= sent;
     }
-}
-
-
-static hv_chain_t *
-hv_chain_skip_empty(hv_chain_t *in)
-{
-    while (in != NULL && hv_buf_size(in->buf) == 0) {
-        in = in->next;
-    }
-
-    return in;
-}
-
-
-/* Moves the chain's positions past n sent bytes; returns the first link
- * with bytes left (or an empty link after them, or NULL). */
-static hv_chain_t *
-hv_chain_advance(hv_chain_t *in, off_t n)
-{
-    hv_buf_t *b;
-    off_t size;
-
-    for (; in != NULL; in = in->next) {
-        b = in->buf;
-        size = hv_buf_size(b);
-
-        if (n < size) {
-            if (b->in_file) {
-                b->file_pos += n;
-            } else {
-                b->pos += n;
-            }
-            return in;
-        }
-
-        n -= size;
-
-        if (b->in_file) {
-            b->file_pos = b->file_last;
-        } else {
-            b->pos = b->last;
-        }
-    }
-
-    return NULL;
 }
 
 

@@ -393,6 +393,7 @@ hv_http_core_merge_root(
     }
 
     conf->root = prev->root;
+    conf->root_tpl = prev->root_tpl;
     conf->alias = prev->alias;
     conf->alias_set = prev->alias_set;
     conf->alias_len = prev->alias_len;
@@ -492,7 +493,8 @@ static int
 hv_http_core_return_handler(hv_http_request_t *r)
 {
     hv_http_core_loc_conf_t *clcf;
-    hv_str_t type;
+    hv_str_t type, text;
+    bool redirect;
 
     clcf = hv_http_core_srv(r)->root_location;
     if (clcf->return_code == -1) {
@@ -502,15 +504,24 @@ hv_http_core_return_handler(hv_http_request_t *r)
         }
     }
 
-    if (hv_http_core_is_redirect(clcf->return_code)) {
-        if (clcf->return_text.data != NULL &&
-            hv_http_set_location(r, &clcf->return_text) != HV_OK) {
-            return 500;
-        }
+    redirect = hv_http_core_is_redirect(clcf->return_code);
+    if (clcf->return_tpl == NULL && (redirect || clcf->return_code >= 400)) {
         return (int) clcf->return_code;
     }
 
-    if (clcf->return_text.data == NULL && clcf->return_code >= 400) {
+    /* a URL goes into a header field: no variable may break it */
+    text.len = 0;
+    text.data = NULL;
+    if (clcf->return_tpl != NULL &&
+        hv_http_template_eval(r, clcf->return_tpl,
+            redirect ? HV_HTTP_TPL_HEADER : 0, &text) != HV_OK) {
+        return 500;
+    }
+
+    if (redirect) {
+        if (hv_http_set_location(r, &text) != HV_OK) {
+            return 500;
+        }
         return (int) clcf->return_code;
     }
 
@@ -518,7 +529,7 @@ hv_http_core_return_handler(hv_http_request_t *r)
     type = r->headers_out.content_type;
 
     return (int) hv_http_send_response(
-        r, (hv_uint_t) clcf->return_code, &type, &clcf->return_text);
+        r, (hv_uint_t) clcf->return_code, &type, &text);
 }
 
 
@@ -550,6 +561,7 @@ hv_http_core_headers_filter(hv_http_request_t *r)
 {
     hv_http_core_loc_conf_t *clcf;
     hv_http_add_header_t *h;
+    hv_str_t value;
     hv_uint_t i;
     bool ok;
 
@@ -566,11 +578,19 @@ hv_http_core_headers_filter(hv_http_request_t *r)
     h = clcf->headers->elts;
 
     for (i = 0; i < clcf->headers->nelts; i++) {
-        if ((!ok && !h[i].always) || h[i].value.len == 0) {
+        if (!ok && !h[i].always) {
             continue;
         }
-        if (hv_http_add_header_out(
-                r, (const char *) h[i].key.data, &h[i].value) == NULL) {
+        if (hv_http_template_eval(r, h[i].tpl, HV_HTTP_TPL_HEADER, &value) !=
+            HV_OK) {
+            return HV_ERROR;
+        }
+        /* nginx sends no field for an empty value */
+        if (value.len == 0) {
+            continue;
+        }
+        if (hv_http_add_header_out(r, (const char *) h[i].key.data, &value) ==
+            NULL) {
             return HV_ERROR;
         }
     }

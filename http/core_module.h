@@ -44,9 +44,36 @@ typedef enum {
  *     cmcf->top_header_filter = my_header_filter;
  * The core's writers are the last links.  Modules are joined in the order
  * of auto/modules, so the module listed last runs first.
+ *
+ * The contract (modules/gzip/gzip.c is the worked example):
+ *   header filter  runs once per response, from hv_http_send_header().
+ *                  It may edit r->headers_out (status, content_length_n
+ *                  = -1 to drop the length: the header writer then frames
+ *                  the body chunked for HTTP/1.1 or by the close for 1.0;
+ *                  hv_http_add_header_out() for fields) and keep state
+ *                  in hv_http_set_ctx(r, ...); a filter that is not
+ *                  interested calls next at once.  Returns what next
+ *                  returned, or HV_ERROR.  r->header_only is settled by
+ *                  the header writer, after the filters: test r->method
+ *                  and the status instead.
+ *   body filter    runs for every hv_http_output_filter(r, in) call, and
+ *                  with in == NULL when the engine resumes a response the
+ *                  socket could not take (the write event).  The links of
+ *                  in belong to the caller: copy them to keep them; the
+ *                  buffers (memory, or file ranges with in_file) stay
+ *                  valid until the request ends.  Pass on last_buf and
+ *                  flush.  Return HV_OK (took everything; all output
+ *                  passed on or waiting for more input), HV_AGAIN (next
+ *                  said the socket is full: keep the unsent state and go
+ *                  on when called again, with in == NULL) or HV_ERROR.
+ *                  A filter that rewrites the body must bound its memory:
+ *                  read file buffers in pieces and stop producing when
+ *                  next returns HV_AGAIN.
  */
 typedef int (*hv_http_header_filter_pt)(hv_http_request_t *r);
 typedef int (*hv_http_body_filter_pt)(hv_http_request_t *r, hv_chain_t *in);
+
+struct hv_http_addr_conf_s; /* below */
 
 typedef struct {
     hv_array_t servers;                  /* hv_http_core_srv_conf_t * */
@@ -64,6 +91,8 @@ typedef struct {
 
     hv_array_t ports;        /* internal: listen addresses */
     hv_array_t *log_formats; /* internal: http/access_log.c */
+    struct hv_http_variables_conf_s *variables; /* internal:
+                                                   http/variables.c */
 
     /*
      * The phase engine (http/phase.c): the handlers of every phase but
@@ -73,6 +102,20 @@ typedef struct {
      */
     struct hv_http_phase_handler_s *phase_engine;
     hv_uint_t find_config_index;
+
+    /*
+     * The TLS layer, set by the ssl module's postconfiguration (http/
+     * depends on no module): hv_http_init_connection() hands it every
+     * connection accepted on a "listen ... ssl" address, with the
+     * address's servers (for SNI) and the read handler that waits for the
+     * first request.  It runs the handshake in the event loop (bounded by
+     * the client_header_timeout timer already set), installs its own
+     * c->recv/send/send_chain, then makes `ready` the read handler and
+     * runs it, or closes the connection.  A client that sent plain HTTP
+     * instead gets `ready` with c->ssl NULL, and the engine answers 400.
+     */
+    void (*ssl_handshake)(hv_connection_t *c,
+        struct hv_http_addr_conf_s *ac, hv_event_handler_pt ready);
 } hv_http_core_main_conf_t;
 
 typedef struct hv_http_core_loc_conf_s hv_http_core_loc_conf_t;
@@ -116,6 +159,7 @@ typedef struct {
 typedef struct {
     hv_str_t key;
     hv_str_t value;
+    struct hv_http_template_s *tpl; /* value, compiled (variables.h) */
     bool always; /* also on error responses */
 } hv_http_add_header_t;
 
@@ -138,6 +182,8 @@ struct hv_http_core_loc_conf_s {
 
     hv_str_t root; /* absolute, no trailing '/' */
     hv_str_t alias;
+    struct hv_http_template_s *root_tpl; /* root or alias with variables
+                                            (absolute), else NULL */
     hv_uint_t alias_set;
     size_t alias_len;  /* bytes of the URI that the alias
                           replaces: the name of the location
@@ -172,6 +218,7 @@ struct hv_http_core_loc_conf_s {
 
     hv_int_t return_code; /* "return": -1 when absent */
     hv_str_t return_text;
+    struct hv_http_template_s *return_tpl; /* return_text, compiled */
 
     const char *file;
     hv_uint_t line;
@@ -212,6 +259,14 @@ struct hv_http_addr_conf_s {
  * host may be empty (no Host): the default server.
  */
 void hv_http_set_virtual_server(hv_http_request_t *r, const hv_str_t *host);
+
+/*
+ * The server for host among those of an address, by the rules of
+ * server_name (exact, leading wildcard, trailing wildcard, regex), else
+ * the address's default server; never NULL.  TLS uses it for SNI.
+ */
+hv_http_core_srv_conf_t *hv_http_find_virtual_server(
+    hv_http_addr_conf_t *ac, const hv_str_t *host, hv_log_t *log);
 
 /*
  * The phase engine: runs the phase handlers from r->phase_handler on.

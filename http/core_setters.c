@@ -8,6 +8,10 @@
 #include "http/http_core_internal.h"
 
 
+static char *hv_http_core_root_template(
+    hv_conf_t *cf, hv_http_core_loc_conf_t *clcf, const hv_str_t *path);
+
+
 /*
  * "root PATH" and "alias PATH" share a setter: a block has one or the
  * other.  root loses its trailing '/' (the URI brings one); alias keeps
@@ -38,14 +42,11 @@ hv_http_core_root(hv_conf_t *cf, const hv_command_t *cmd, void *conf)
         return "has an invalid path";
     }
 
-    if (memchr(value[1].data, '$', value[1].len) != NULL) {
-        return "with variables is not supported yet";
-    }
-
     path = value[1];
     if (hv_conf_full_name(cf->cycle, &path, false) != HV_OK) {
         return HV_CONF_ERROR;
     }
+
 
     if (alias) {
         clcf->alias = path;
@@ -53,7 +54,7 @@ hv_http_core_root(hv_conf_t *cf, const hv_command_t *cmd, void *conf)
         clcf->alias_len = (clcf->match >= HV_HTTP_LOC_REGEX)
                               ? HV_HTTP_ALIAS_WHOLE
                               : clcf->name.len;
-        return HV_CONF_OK;
+        return hv_http_core_root_template(cf, clcf, &path);
     }
 
     while (path.len > 0 && path.data[path.len - 1] == '/') {
@@ -62,7 +63,23 @@ hv_http_core_root(hv_conf_t *cf, const hv_command_t *cmd, void *conf)
     path.data[path.len] = '\0';
     clcf->root = path;
 
-    return HV_CONF_OK;
+    return hv_http_core_root_template(cf, clcf, &path);
+}
+
+
+/* With variables ("root /srv/$host", "alias /d/$1") the path is built
+ * per request by hv_http_map_uri_to_path(). */
+static char *
+hv_http_core_root_template(
+    hv_conf_t *cf, hv_http_core_loc_conf_t *clcf, const hv_str_t *path)
+{
+    if (memchr(path->data, '$', path->len) == NULL) {
+        return HV_CONF_OK;
+    }
+
+    clcf->root_tpl = hv_http_template_compile(cf, path);
+
+    return clcf->root_tpl != NULL ? HV_CONF_OK : HV_CONF_ERROR;
 }
 
 
@@ -343,6 +360,10 @@ hv_http_core_add_header(hv_conf_t *cf, const hv_command_t *cmd, void *conf)
     h->key = value[1];
     h->value = value[2];
     h->always = (cf->args->nelts == 4);
+    h->tpl = hv_http_template_compile(cf, &value[2]);
+    if (h->tpl == NULL) {
+        return HV_CONF_ERROR;
+    }
 
     return HV_CONF_OK;
 }
@@ -372,7 +393,7 @@ hv_http_core_return(hv_conf_t *cf, const hv_command_t *cmd, void *conf)
         value[1].len > 7) {
         clcf->return_code = 302;
         clcf->return_text = value[1];
-        return HV_CONF_OK;
+        goto compile;
     }
 
     code = hv_http_core_status(&value[1], 0, 999);
@@ -385,6 +406,14 @@ hv_http_core_return(hv_conf_t *cf, const hv_command_t *cmd, void *conf)
     clcf->return_code = code;
     if (cf->args->nelts == 3) {
         clcf->return_text = value[2];
+    }
+
+compile:
+    if (clcf->return_text.data != NULL) {
+        clcf->return_tpl = hv_http_template_compile(cf, &clcf->return_text);
+        if (clcf->return_tpl == NULL) {
+            return HV_CONF_ERROR;
+        }
     }
 
     return HV_CONF_OK;

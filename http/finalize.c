@@ -250,6 +250,7 @@ hv_http_set_keepalive(hv_http_request_t *r)
     hv_msec_t timeout = clcf->keepalive_timeout;
     bool nodelay = clcf->tcp_nodelay != 0;
     hv_buf_t *b = r->header_in;
+    hv_http_request_t *next;
 
     hv_http_free_request(r);
     hv_http_release_buffers(c, b);
@@ -266,10 +267,12 @@ hv_http_set_keepalive(hv_http_request_t *r)
         /* a pipelined request: answered next, without waiting for an
          * event (its bytes are here already) but after the other ready
          * connections had their turn */
-        if (hv_http_create_request(c) == NULL) {
+        next = hv_http_create_request(c);
+        if (next == NULL) {
             hv_http_close_connection(c);
             return;
         }
+        next->pipeline = 1;
         c->log.action = "reading client pipelined request line";
         rev->handler = hv_http_process_request_line;
         hv_post_event(rev, &hv_posted_events);

@@ -12,5 +12,6 @@
 #include "http/http_config.h"
 #include "http/request.h"
 #include "http/core_module.h"
+#include "http/variables.h"
 
 #endif /* HV_HTTP_H */

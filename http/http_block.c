@@ -231,7 +231,8 @@ hv_http_block_finish(hv_conf_t *cf, hv_conf_ctx_t *ctx)
         }
     }
 
-    if (hv_http_init_phase_engine(cf, cmcf) != HV_OK ||
+    if (hv_http_variables_init(cf) != HV_OK ||
+        hv_http_init_phase_engine(cf, cmcf) != HV_OK ||
         hv_http_init_listening(cf, cmcf) != HV_OK) {
         return HV_CONF_ERROR;
     }

@@ -2,7 +2,7 @@
  * http/http_core_internal.h - what the files of the HTTP core's
  * configuration side (http_block.c, core_module.c, core_setters.c,
  * location.c, virtual_server.c, phase.c, mime.c, access_log.c,
- * map_path.c) share with each other; not part of the HTTP layer's public
+ * map_path.c, regex.c, variables*.c) share with each other; not part of the HTTP layer's public
  * interface.
  */
 #ifndef HV_HTTP_CORE_INTERNAL_H
@@ -92,8 +92,9 @@ int hv_http_add_default_listen(hv_conf_t *cf, hv_http_core_srv_conf_t *cscf);
 /* Turns cmcf->ports into the cycle's listening sockets. */
 int hv_http_init_listening(hv_conf_t *cf, hv_http_core_main_conf_t *cmcf);
 
-/* http/location.c: the "location" block, its checks, regex support. */
+/* http/location.c: the "location" block and its checks. */
 char *hv_http_core_location(hv_conf_t *cf, const hv_command_t *cmd, void *conf);
+/* http/regex.c (with hv_http_regex_exec() in variables.h). */
 /*
  * Compiles a regex for locations and server names (caseless when asked)
  * into cf->pool's lifetime (a pool cleanup frees it).  Returns the
@@ -102,8 +103,8 @@ char *hv_http_core_location(hv_conf_t *cf, const hv_command_t *cmd, void *conf);
  */
 void *hv_http_regex_compile(
     hv_conf_t *cf, const hv_str_t *pattern, bool caseless);
-/* true when the regex matches the whole subject somewhere (no captures
- * are kept yet); a matching error counts as no match and is logged. */
+/* true when the regex matches somewhere in subject, keeping no captures;
+ * a matching error counts as no match and is logged. */
 bool hv_http_regex_match(void *code, const hv_str_t *subject, hv_log_t *log);
 
 /* http/phase.c: builds cmcf->phase_engine after postconfiguration. */

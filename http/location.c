@@ -17,10 +17,6 @@
  */
 #include "http/http_core_internal.h"
 
-#if (HV_HAVE_PCRE2)
-#include <pcre2.h>
-#endif
-
 
 /* hv_http_find_in() results. */
 #define HV_HTTP_LOC_NONE 0         /* nothing at this level */
@@ -329,7 +325,7 @@ hv_http_find_in(hv_http_request_t *r, hv_http_core_loc_conf_t *pclcf)
         clcf = locs[i];
 
         if (clcf->match < HV_HTTP_LOC_REGEX ||
-            !hv_http_regex_match(clcf->regex, &r->uri, &r->connection->log)) {
+            !hv_http_regex_exec(r, clcf->regex, &r->uri)) {
             continue;
         }
 
@@ -340,114 +336,3 @@ hv_http_find_in(hv_http_request_t *r, hv_http_core_loc_conf_t *pclcf)
 
     return rc;
 }
-
-
-#if (HV_HAVE_PCRE2)
-
-/*
- * A compiled regex and the match data it is run with.  Workers are single
- * threaded, so one match block per regex is reused by every request
- * instead of allocating one per match.
- */
-typedef struct {
-    pcre2_code *code;
-    pcre2_match_data *md;
-} hv_http_regex_t;
-
-
-static void
-hv_http_regex_free(void *data)
-{
-    hv_http_regex_t *re = data;
-
-    pcre2_match_data_free(re->md);
-    pcre2_code_free(re->code);
-}
-
-
-void *
-hv_http_regex_compile(hv_conf_t *cf, const hv_str_t *pattern, bool caseless)
-{
-    PCRE2_UCHAR msg[256];
-    hv_pool_cleanup_t *cln;
-    hv_http_regex_t *re;
-    PCRE2_SIZE off;
-    int err;
-
-    re = hv_pcalloc(cf->pool, sizeof(hv_http_regex_t));
-    if (re == NULL) {
-        return NULL;
-    }
-
-    re->code = pcre2_compile((PCRE2_SPTR) pattern->data, pattern->len,
-        caseless ? PCRE2_CASELESS : 0, &err, &off, NULL);
-    if (re->code == NULL) {
-        (void) pcre2_get_error_message(err, msg, sizeof(msg));
-        hv_conf_log_error(HV_LOG_EMERG, cf, 0,
-            "pcre2_compile() failed: %s in \"%.*s\" at \"%s\"", (char *) msg,
-            (int) pattern->len, pattern->data,
-            (char *) pattern->data + hv_min(off, pattern->len));
-        return NULL;
-    }
-
-    re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
-    cln = hv_pool_cleanup_add(cf->pool, hv_http_regex_free, re);
-    if (re->md == NULL || cln == NULL) {
-        pcre2_match_data_free(re->md);
-        pcre2_code_free(re->code);
-        return NULL;
-    }
-
-    /* JIT is an optimisation: a system without it still matches */
-    (void) pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
-
-    return re;
-}
-
-
-bool
-hv_http_regex_match(void *code, const hv_str_t *subject, hv_log_t *log)
-{
-    hv_http_regex_t *re = code;
-    int rc;
-
-    rc = pcre2_match(
-        re->code, (PCRE2_SPTR) subject->data, subject->len, 0, 0, re->md, NULL);
-    if (rc >= 0) {
-        return true;
-    }
-
-    if (rc != PCRE2_ERROR_NOMATCH) {
-        hv_log_error(HV_LOG_ERR, log, 0, "pcre2_match() failed: %d on \"%.*s\"",
-            rc, (int) subject->len, subject->data);
-    }
-
-    return false;
-}
-
-#else
-
-void *
-hv_http_regex_compile(hv_conf_t *cf, const hv_str_t *pattern, bool caseless)
-{
-    (void) caseless;
-
-    hv_conf_log_error(HV_LOG_EMERG, cf, 0,
-        "using regex \"%.*s\" requires PCRE2 (hive was configured "
-        "--without-pcre)",
-        (int) pattern->len, pattern->data);
-    return NULL;
-}
-
-
-bool
-hv_http_regex_match(void *code, const hv_str_t *subject, hv_log_t *log)
-{
-    (void) code;
-    (void) subject;
-    (void) log;
-
-    return false;
-}
-
-#endif

@@ -32,26 +32,73 @@ hv_http_junction_is_dot(const unsigned char *p, size_t len, size_t at)
 }
 
 
+/*
+ * A root or alias with variables, for this request.  Variables bring
+ * client bytes ($1 of the URI, $host): a value that makes a "." or ".."
+ * segment, or a NUL, would let the client choose the directory, so such
+ * a path is refused (HV_DECLINED, logged at info) rather than served.
+ */
+static int
+hv_http_map_template(
+    hv_http_request_t *r, hv_http_core_loc_conf_t *clcf, hv_str_t *out)
+{
+    size_t i;
+
+    if (hv_http_template_eval(r, clcf->root_tpl, 0, out) != HV_OK) {
+        return HV_ERROR;
+    }
+
+    for (i = 0; i < out->len; i++) {
+        if (out->data[i] == '\0' ||
+            (out->data[i] == '.' &&
+                hv_http_junction_is_dot(out->data, out->len, i))) {
+            hv_log_error(HV_LOG_INFO, &r->connection->log, 0,
+                "\"%.*s\" made from \"%.*s\" is not a clean path",
+                (int) out->len, out->data, (int) clcf->root_tpl->source.len,
+                clcf->root_tpl->source.data);
+            return HV_DECLINED;
+        }
+    }
+
+    /* root loses its trailing '/' as the static one did */
+    while (!clcf->alias_set && out->len > 1 && out->data[out->len - 1] == '/') {
+        out->len--;
+    }
+
+    return HV_OK;
+}
+
+
 int
 hv_http_map_uri_to_path(hv_http_request_t *r, hv_str_t *path, size_t reserve)
 {
     hv_http_core_loc_conf_t *clcf = hv_http_core_loc(r);
     const hv_str_t *base;
-    hv_str_t tail;
+    hv_str_t tail, built;
     unsigned char *p;
     size_t skip;
+    int rc;
 
     tail = r->uri;
 
-    if (clcf->alias_set) {
+    if (clcf->root_tpl != NULL) {
+        rc = hv_http_map_template(r, clcf, &built);
+        if (rc != HV_OK) {
+            return rc;
+        }
+        base = &built;
+    } else if (clcf->alias_set) {
         base = &clcf->alias;
+    } else {
+        base = &clcf->root;
+    }
+
+    if (clcf->alias_set) {
         skip = (clcf->alias_len == HV_HTTP_ALIAS_WHOLE)
                    ? r->uri.len
                    : hv_min(clcf->alias_len, r->uri.len);
         tail.data += skip;
         tail.len -= skip;
-    } else {
-        base = &clcf->root;
     }
 
     p = hv_pnalloc(r->pool, base->len + tail.len + reserve + 1);

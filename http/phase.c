@@ -22,7 +22,6 @@ static int hv_http_rewrite_checker(
 static int hv_http_content_checker(
     hv_http_request_t *r, hv_http_phase_handler_t *ph);
 static void hv_http_no_content(hv_http_request_t *r);
-static void hv_http_set_exten(hv_http_request_t *r);
 
 
 int
@@ -291,28 +290,6 @@ hv_http_internal_redirect(
     hv_http_handler(r);
 
     return HV_DONE;
-}
-
-
-/* The extension of the last path segment, after its last dot. */
-static void
-hv_http_set_exten(hv_http_request_t *r)
-{
-    size_t i;
-
-    r->exten.len = 0;
-    r->exten.data = NULL;
-
-    for (i = r->uri.len; i > 0; i--) {
-        if (r->uri.data[i - 1] == '/') {
-            return;
-        }
-        if (r->uri.data[i - 1] == '.') {
-            r->exten.data = r->uri.data + i;
-            r->exten.len = r->uri.len - i;
-            return;
-        }
-    }
 }
 
 

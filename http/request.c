@@ -20,7 +20,6 @@ static int hv_http_alloc_large_header_buffer(
     hv_http_request_t *r, bool request_line);
 static int hv_http_process_request_uri(hv_http_request_t *r);
 static int hv_http_request_path(hv_http_request_t *r);
-static void hv_http_request_exten(hv_http_request_t *r);
 static void hv_http_process_request_headers(hv_event_t *rev);
 static void hv_http_process_request(hv_http_request_t *r);
 
@@ -28,6 +27,7 @@ static void hv_http_process_request(hv_http_request_t *r);
 void
 hv_http_init_connection(hv_connection_t *c)
 {
+    hv_http_core_main_conf_t *cmcf;
     hv_http_connection_t *hc;
     hv_event_t *rev = c->read;
 
@@ -51,6 +51,15 @@ hv_http_init_connection(hv_connection_t *c)
     /* until its first byte the connection may be closed to make room */
     hv_event_add_timer(rev, hv_http_default_server(hc)->client_header_timeout);
     hv_reusable_connection(c, true);
+
+    if (hc->addr_conf->ssl) {
+        cmcf = hv_http_default_server(hc)->ctx_main_conf[HV_MODULE_http_core];
+        if (cmcf->ssl_handshake != NULL) {
+            /* TLS first; the module runs the wait handler afterwards */
+            cmcf->ssl_handshake(c, hc->addr_conf, hv_http_wait_request_handler);
+            return;
+        }
+    }
 
     if (rev->ready) {
         hv_http_wait_request_handler(rev);
@@ -533,7 +542,7 @@ hv_http_process_request_uri(hv_http_request_t *r)
         return HV_ERROR;
     }
 
-    hv_http_request_exten(r);
+    hv_http_set_exten(r);
 
     if (p->host_start != NULL) {
         host.data = p->host_start;
@@ -558,8 +567,8 @@ hv_http_process_request_uri(hv_http_request_t *r)
 
 
 /* The extension of the last path segment, after its last dot. */
-static void
-hv_http_request_exten(hv_http_request_t *r)
+void
+hv_http_set_exten(hv_http_request_t *r)
 {
     size_t i;
 
@@ -686,6 +695,13 @@ hv_http_process_request(hv_http_request_t *r)
     }
 
     hv_http_set_virtual_server(r, &r->headers_in.server);
+
+    if (hc->addr_conf->ssl && c->ssl == NULL) {
+        hv_log_error(HV_LOG_INFO, &c->log, 0,
+            "client sent plain HTTP request to HTTPS port");
+        hv_http_finalize_request(r, HV_HTTP_TO_HTTPS);
+        return;
+    }
 
     hv_http_handler(r);
 }

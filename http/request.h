@@ -77,6 +77,7 @@ typedef struct {
 #define HV_HTTP_REQUEST_URI_TOO_LARGE 414
 #define HV_HTTP_CLOSE 444
 #define HV_HTTP_REQUEST_HEADER_TOO_LARGE 494
+#define HV_HTTP_TO_HTTPS 497 /* plain HTTP on a TLS port: 400 */
 #define HV_HTTP_INTERNAL_SERVER_ERROR 500
 #define HV_HTTP_NOT_IMPLEMENTED 501
 #define HV_HTTP_VERSION_NOT_SUPPORTED 505
@@ -139,7 +140,11 @@ struct hv_http_request_s {
 
     hv_uint_t uri_changes;          /* internal redirects left */
     hv_uint_t count;                /* references: request ends at 0 */
-    hv_str_t *captures;             /* regex captures, later */
+    hv_str_t *captures;             /* $0..$9 of the last regex match
+                                       (http/regex.c), ncaptures of them */
+    hv_uint_t ncaptures;
+    hv_array_t *named_captures;     /* hv_keyval_t: (?<name>...) groups
+                                       of every match so far, or NULL */
 
     unsigned header_only:1;         /* HEAD, 204, 304: no body */
     unsigned keepalive:1;           /* the connection stays open */
@@ -152,6 +157,8 @@ struct hv_http_request_s {
     unsigned discard_body:1;        /* the body is being read away */
     unsigned error_page:1;          /* an error page is being served */
     unsigned lingering_close:1;
+    unsigned pipeline:1;            /* its bytes came behind the
+                                       previous request's ($pipe) */
 };
 
 /*
@@ -233,6 +240,12 @@ const hv_str_t *hv_http_status_line(hv_uint_t status);
  */
 hv_int_t hv_http_internal_redirect(hv_http_request_t *r, const hv_str_t *uri,
     const hv_str_t *args);
+
+/*
+ * Sets r->exten from r->uri: the text after the last dot of the last path
+ * segment, empty when there is none.  Called whenever r->uri changes.
+ */
+void hv_http_set_exten(hv_http_request_t *r);
 
 /* Copies of c->log for a request add ", client: ..., request: ...". */
 size_t hv_http_log_context(hv_log_t *log, char *buf, size_t len);

@@ -130,6 +130,8 @@ void hv_http_log_bad_line(
  */
 size_t hv_http_log_escape(
     char *buf, size_t len, const unsigned char *text, size_t n);
+/* What hv_http_log_escape() writes for text when len is no limit. */
+size_t hv_http_log_escaped_len(const unsigned char *text, size_t n);
 
 /* request_header.c */
 /* Appends to headers_in.headers, keeping the shortcuts of headers_in

@@ -56,17 +56,40 @@ hv_http_log_bad_line(
 }
 
 
+/* A byte that goes into a log line as it is. */
+static bool
+hv_http_log_plain(unsigned char ch)
+{
+    return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
+}
+
+
+size_t
+hv_http_log_escaped_len(const unsigned char *text, size_t n)
+{
+    size_t i, len;
+
+    len = n;
+    for (i = 0; i < n; i++) {
+        if (!hv_http_log_plain(text[i])) {
+            len += 3;
+        }
+    }
+
+    return len;
+}
+
+
 size_t
 hv_http_log_escape(char *buf, size_t len, const unsigned char *text, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
+    static const char hex[] = "0123456789ABCDEF";
     size_t i, w;
 
     w = 0;
 
     for (i = 0; i < n; i++) {
-        if (text[i] >= 0x20 && text[i] < 0x7f && text[i] != '"' &&
-            text[i] != '\\') {
+        if (hv_http_log_plain(text[i])) {
             if (w + 1 > len) {
                 break;
             }

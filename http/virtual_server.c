@@ -30,6 +30,8 @@ static hv_http_conf_addr_t *hv_http_find_wildcard(
     hv_http_core_main_conf_t *cmcf, const hv_http_conf_addr_t *a);
 static hv_http_core_srv_conf_t *hv_http_find_server(
     hv_http_addr_conf_t *ac, const hv_str_t *host, hv_log_t *log);
+static void hv_http_server_captures(
+    hv_http_request_t *r, hv_http_core_srv_conf_t *cscf, const hv_str_t *host);
 
 
 /* "listen ADDRESS [default_server] [ssl] [reuseport] [backlog=N] ..." */
@@ -511,17 +513,52 @@ hv_http_set_virtual_server(hv_http_request_t *r, const hv_str_t *host)
         }
     }
 
-    cscf = NULL;
-    if (ac->servers.nelts > 1 || ac->specific != NULL) {
-        cscf = hv_http_find_server(ac, host, &c->log);
-    }
-    if (cscf == NULL) {
-        cscf = ac->default_server;
-    }
+    cscf = hv_http_find_virtual_server(ac, host, &c->log);
+    hv_http_server_captures(r, cscf, host);
 
     r->main_conf = cscf->ctx_main_conf;
     r->srv_conf = cscf->ctx_srv_conf;
     r->loc_conf = cscf->ctx_loc_conf;
+}
+
+
+/*
+ * A server chosen by a "~regex" name gives its captures to the request
+ * ($1, $name): the regex that matched runs once more, with the request.
+ * A server chosen by another of its names may set them too; they are
+ * only read by templates of that server.
+ */
+static void
+hv_http_server_captures(
+    hv_http_request_t *r, hv_http_core_srv_conf_t *cscf, const hv_str_t *host)
+{
+    hv_http_regex_name_t *rn;
+    hv_uint_t k;
+
+    if (cscf->regex_names == NULL || host->len == 0) {
+        return;
+    }
+
+    rn = cscf->regex_names->elts;
+    for (k = 0; k < cscf->regex_names->nelts; k++) {
+        if (hv_http_regex_exec(r, rn[k].code, host)) {
+            return;
+        }
+    }
+}
+
+
+hv_http_core_srv_conf_t *
+hv_http_find_virtual_server(
+    hv_http_addr_conf_t *ac, const hv_str_t *host, hv_log_t *log)
+{
+    hv_http_core_srv_conf_t *cscf = NULL;
+
+    if (ac->servers.nelts > 1 || ac->specific != NULL) {
+        cscf = hv_http_find_server(ac, host, log);
+    }
+
+    return (cscf != NULL) ? cscf : ac->default_server;
 }
 
 

@@ -14,7 +14,7 @@
  * sendfile() it; the descriptor is closed by a request pool cleanup,
  * whether the response completes or the client goes away.
  */
-#include "http/http.h"
+#include "modules/static_internal.h"
 
 
 static int hv_static_postconfiguration(hv_conf_t *cf);
@@ -22,8 +22,6 @@ static int hv_static_handler(hv_http_request_t *r);
 static int hv_static_open_error(
     hv_http_request_t *r, const hv_str_t *path, hv_err_t err);
 static int hv_static_redirect_dir(hv_http_request_t *r);
-static int hv_static_send(
-    hv_http_request_t *r, int *fdp, const struct stat *st);
 
 
 static const hv_http_module_t hv_static_module_ctx = {
@@ -60,6 +58,7 @@ hv_static_handler(hv_http_request_t *r)
 {
     static const hv_str_t allow = hv_string("GET, HEAD");
     hv_pool_cleanup_t *cln;
+    hv_static_file_t f;
     struct stat st;
     hv_str_t path;
     int rc, *fdp;
@@ -119,7 +118,12 @@ hv_static_handler(hv_http_request_t *r)
         return 404;
     }
 
-    return hv_static_send(r, fdp, &st);
+    f.fd = *fdp;
+    f.size = st.st_size;
+    f.mtime = st.st_mtime;
+    f.data = NULL;
+
+    return hv_static_send(r, &f);
 }
 
 
@@ -178,59 +182,4 @@ hv_static_redirect_dir(hv_http_request_t *r)
     }
 
     return 301;
-}
-
-
-static int
-hv_static_send(hv_http_request_t *r, int *fdp, const struct stat *st)
-{
-    hv_http_core_loc_conf_t *clcf = hv_http_core_loc(r);
-    hv_str_t etag;
-    hv_chain_t *out;
-    hv_buf_t *b;
-    int rc;
-
-    r->headers_out.status = 200;
-    r->headers_out.content_length_n = st->st_size;
-    r->headers_out.last_modified_time = st->st_mtime;
-    hv_http_set_content_type(r);
-
-    if (clcf->etag) {
-        /* nginx's form: hex mtime "-" hex size, so caches agree */
-        etag.data = hv_pnalloc(r->pool, 2 + 16 + 1 + 16 + 1);
-        if (etag.data == NULL) {
-            return 500;
-        }
-        etag.len = (size_t) snprintf((char *) etag.data, 2 + 16 + 1 + 16 + 1,
-            "\"%llx-%llx\"", (unsigned long long) st->st_mtime,
-            (unsigned long long) st->st_size);
-        r->headers_out.etag = hv_http_add_header_out(r, "ETag", &etag);
-        if (r->headers_out.etag == NULL) {
-            return 500;
-        }
-    }
-
-    rc = hv_http_send_header(r);
-    if (rc == HV_ERROR || rc > HV_OK || r->header_only) {
-        return rc;
-    }
-
-    b = hv_buf_calloc(r->pool);
-    out = (b != NULL) ? hv_chain_link(r->pool, b) : NULL;
-    if (out == NULL) {
-        return HV_ERROR;
-    }
-
-    if (st->st_size > 0) {
-        b->in_file = 1;
-        b->fd = *fdp;
-        b->file_pos = 0;
-        b->file_last = st->st_size;
-    }
-    b->last_buf = 1;
-
-    rc = hv_http_output_filter(r, out);
-
-    /* the rest goes out when the socket is writable: that is "being sent" */
-    return (rc == HV_AGAIN) ? HV_OK : rc;
 }

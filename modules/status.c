@@ -107,8 +107,8 @@ hv_status_handler(hv_http_request_t *r)
     hv_status_sum(cmcf->cycle->shared, &sum);
 
     if (hv_status_want_json(&r->args)) {
-        strategy = hv_accept_strategy_name(
-            hv_event_conf(cmcf->cycle)->strategy);
+        strategy =
+            hv_accept_strategy_name(hv_event_conf(cmcf->cycle)->strategy);
         return hv_status_json(r, cmcf->cycle->shared, &sum, strategy);
     }
 

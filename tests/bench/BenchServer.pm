@@ -72,6 +72,9 @@ sub new {
     $self->{port} = free_port();
     make_path("$self->{dir}/logs", "$self->{dir}/conf");
     chmod 0755, $self->{dir};
+
+    # h2o and lighttpd open their pid and error log files as nobody
+    chmod 0777, "$self->{dir}/logs";
     my $writer = "_conf_$self->{kind}";
     $self->$writer();
     return $self;
@@ -191,8 +194,8 @@ server.max-worker = $n
 server.username = "nobody"
 server.groupname = "nogroup"
 server.errorlog = "$d/logs/error.log"
-server.max-connections = 16384
-server.max-fds = 32768
+server.max-connections = 8192
+server.max-fds = 16384
 server.max-keep-alive-requests = 65535
 server.max-keep-alive-idle = 65
 server.event-handler = "linux-sysepoll"

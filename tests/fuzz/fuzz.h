@@ -32,23 +32,23 @@ static char hv_fuzz_message[512];
     do {                                                                    \
         if (!(cond)) {                                                      \
             if (hv_fuzz_failures++ == 0) {                                  \
-                snprintf(hv_fuzz_message, sizeof(hv_fuzz_message),          \
-                    __VA_ARGS__);                                           \
+                snprintf(                                                   \
+                    hv_fuzz_message, sizeof(hv_fuzz_message), __VA_ARGS__); \
             }                                                               \
         }                                                                   \
     } while (0)
 
 #else
 
-#define HV_FUZZ_CHECK(cond, ...)                                            \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            fprintf(stderr, "fuzz property failed: %s:%d: ", __FILE__,      \
-                __LINE__);                                                  \
-            fprintf(stderr, __VA_ARGS__);                                   \
-            fprintf(stderr, "\n");                                          \
-            abort();                                                        \
-        }                                                                   \
+#define HV_FUZZ_CHECK(cond, ...)                                              \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            fprintf(                                                          \
+                stderr, "fuzz property failed: %s:%d: ", __FILE__, __LINE__); \
+            fprintf(stderr, __VA_ARGS__);                                     \
+            fprintf(stderr, "\n");                                            \
+            abort();                                                          \
+        }                                                                     \
     } while (0)
 
 #endif
@@ -93,6 +93,8 @@ hv_fuzz_copy(const void *data, size_t len)
 
     if (len > 0) {
         memcpy(p, data, len);
+    } else {
+        p[0] = '\0';
     }
 
     return p;

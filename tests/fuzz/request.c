@@ -19,18 +19,18 @@
 
 /* Field positions, as offsets from the buffer start (-1 for NULL). */
 typedef struct {
-    long rc;            /* 0 for a complete header, a status, HV_AGAIN */
-    long line[12];      /* request-line pointers */
+    long rc;       /* 0 for a complete header, a status, HV_AGAIN */
+    long line[12]; /* request-line pointers */
     long method, major, minor, complex_uri;
-    uint64_t headers;   /* FNV-1a over every header field's positions */
+    uint64_t headers; /* FNV-1a over every header field's positions */
     long nheaders;
-    long end;           /* b->pos after the header (rc 0) */
+    long end; /* b->pos after the header (rc 0) */
 } hv_fuzz_req_t;
 
 typedef struct {
     hv_http_parser_t p;
     hv_buf_t b;
-    int phase;          /* 0: request line, 1: header fields */
+    int phase; /* 0: request line, 1: header fields */
     hv_fuzz_req_t res;
 } hv_fuzz_req_state_t;
 
@@ -157,8 +157,7 @@ hv_fuzz_req_whole(const uint8_t *data, size_t len, hv_fuzz_req_t *res)
 
 
 static void
-hv_fuzz_req_split(const uint8_t *data, size_t len, size_t k,
-    hv_fuzz_req_t *res)
+hv_fuzz_req_split(const uint8_t *data, size_t len, size_t k, hv_fuzz_req_t *res)
 {
     hv_fuzz_req_state_t s;
     unsigned char *buf1, *buf2;
@@ -260,9 +259,8 @@ hv_fuzz_request(const uint8_t *data, size_t size)
         "fields differ when split at %zu (verdict %ld)", k, whole.rc);
     HV_FUZZ_CHECK(memcmp(&whole, &trickle, sizeof(whole)) == 0,
         "fields differ when fed a byte at a time (verdict %ld)", whole.rc);
-    HV_FUZZ_CHECK(whole.rc == 0 || whole.rc == HV_AGAIN ||
-                      whole.rc == 400 || whole.rc == 414 ||
-                      whole.rc == 501 || whole.rc == 505,
+    HV_FUZZ_CHECK(whole.rc == 0 || whole.rc == HV_AGAIN || whole.rc == 400 ||
+                      whole.rc == 414 || whole.rc == 501 || whole.rc == 505,
         "unexpected verdict %ld", whole.rc);
 
     hv_fuzz_req_path(data, &whole);
