@@ -156,24 +156,19 @@ static int
 hv_http_core_postconfiguration(hv_conf_t *cf)
 {
     hv_http_core_main_conf_t *cmcf = hv_http_conf_main(cf, http_core);
-    hv_http_handler_pt *h;
 
     cmcf->top_header_filter = hv_http_core_headers_filter;
     cmcf->top_body_filter = hv_http_write_filter;
 
-    h = hv_array_push(&cmcf->phases[HV_HTTP_REWRITE_PHASE]);
-    if (h == NULL) {
+    if (hv_http_add_phase_handler(cf, HV_HTTP_REWRITE_PHASE,
+            hv_http_core_return_handler)
+        != HV_OK)
+    {
         return HV_ERROR;
     }
-    *h = hv_http_core_return_handler;
 
-    h = hv_array_push(&cmcf->phases[HV_HTTP_LOG_PHASE]);
-    if (h == NULL) {
-        return HV_ERROR;
-    }
-    *h = hv_http_access_log_handler;
-
-    return HV_OK;
+    return hv_http_add_phase_handler(cf, HV_HTTP_LOG_PHASE,
+        hv_http_access_log_handler);
 }
 
 

@@ -275,6 +275,13 @@ hv_http_core_srv_conf_t *hv_http_find_virtual_server(
 void hv_http_handler(hv_http_request_t *r);
 
 /*
+ * Appends a handler to a phase; called from a module's postconfiguration.
+ * Handlers of one phase run in auto/modules order.  HV_OK or HV_ERROR.
+ */
+int hv_http_add_phase_handler(hv_conf_t *cf, hv_http_phase_t phase,
+    hv_http_handler_pt handler);
+
+/*
  * Finds the location for r->uri and sets r->loc_conf and content_handler
  * (nginx's order: "=" exact, then the longest prefix with its nested
  * locations, then regexes in file order unless the prefix was "^~").

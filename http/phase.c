@@ -138,6 +138,7 @@ static int
 hv_http_find_config_checker(hv_http_request_t *r, hv_http_phase_handler_t *ph)
 {
     hv_http_core_loc_conf_t *clcf;
+    hv_int_t rc;
 
     (void) ph;
 
@@ -151,18 +152,33 @@ hv_http_find_config_checker(hv_http_request_t *r, hv_http_phase_handler_t *ph)
 
     clcf = hv_http_core_loc(r);
 
-    if (clcf->client_max_body_size != 0 &&
+    /* once: the error_page for this 413 must not meet it again */
+    if (clcf->client_max_body_size != 0 && !r->discard_body &&
         r->headers_in.content_length_n > clcf->client_max_body_size) {
         hv_log_error(HV_LOG_ERR, &r->connection->log, 0,
             "client intended to send too large body: %lld bytes",
             (long long) r->headers_in.content_length_n);
         r->keepalive = 0;
+        r->discard_body = 1;
         hv_http_finalize_request(r, 413);
         return HV_OK;
     }
 
     r->phase_handler++;
-    return HV_AGAIN;
+
+    /* no handler consumes a body yet: it is read away before any of them
+     * answers, so that its errors are the answer */
+    rc = hv_http_read_body_first(r);
+
+    if (rc == HV_OK) {
+        return HV_AGAIN;
+    }
+
+    if (rc != HV_AGAIN) {
+        hv_http_finalize_request(r, rc);
+    }
+
+    return HV_OK;
 }
 
 
@@ -312,4 +328,21 @@ hv_http_log_request(hv_http_request_t *r)
     for (i = 0; i < cmcf->phases[HV_HTTP_LOG_PHASE].nelts; i++) {
         (void) h[i](r);
     }
+}
+
+
+int
+hv_http_add_phase_handler(hv_conf_t *cf, hv_http_phase_t phase,
+    hv_http_handler_pt handler)
+{
+    hv_http_core_main_conf_t *cmcf = hv_http_conf_main(cf, http_core);
+    hv_http_handler_pt *h;
+
+    h = hv_array_push(&cmcf->phases[phase]);
+    if (h == NULL) {
+        return HV_ERROR;
+    }
+    *h = handler;
+
+    return HV_OK;
 }

@@ -90,6 +90,8 @@ typedef struct {
 typedef struct {
     off_t rest;                 /* Content-Length bytes still to come */
     hv_http_chunked_t chunked;  /* the decoder, for chunked bodies */
+    off_t limit;                /* client_max_body_size while the body
+                                   is read before the response; 0: none */
     unsigned done:1;            /* every byte of the body was consumed */
 } hv_http_request_body_t;
 
@@ -193,11 +195,23 @@ void hv_http_finalize_request(hv_http_request_t *r, hv_int_t rc);
  * Reads the request body away so that the next request on the connection
  * parses correctly: what is buffered now, the rest as it arrives while
  * the response is produced and after it (bounded in time).  The engine
- * does it anyway for a body that no handler touched; a handler that will
- * not read the body may call it early.  HV_OK, HV_ERROR, or 400 for a
- * malformed chunked body.
+ * reads every body before the handlers run (hv_http_read_body_first())
+ * and after a response of an earlier phase; this is for a handler that
+ * answers without the body and would rather not wait for it.  HV_OK,
+ * HV_ERROR, or 400 for a malformed chunked body.
  */
 hv_int_t hv_http_discard_request_body(hv_http_request_t *r);
+
+/*
+ * Reads the whole request body away before any handler answers (the
+ * phase engine calls it once the location is known), so that a malformed
+ * chunked body gets 400 and a body past client_max_body_size 413 rather
+ * than the handler's answer.  Sends "100 Continue" first to a client
+ * that expects it; waits client_body_timeout between reads.  HV_OK (no
+ * body or all of it read), HV_AGAIN (hv_http_handler() resumes the
+ * request when the body is read), a status (400, 413) or HV_ERROR.
+ */
+hv_int_t hv_http_read_body_first(hv_http_request_t *r);
 
 /* Sends the status line and header through the header filter chain. */
 int hv_http_send_header(hv_http_request_t *r);

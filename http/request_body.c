@@ -1,7 +1,11 @@
 /*
  * http/request_body.c - request bodies.  For now every body is read away
  * (no handler of hive consumes one yet): a body that stayed in the
- * connection would be parsed as the next request.
+ * connection would be parsed as the next request.  It is read before any
+ * handler answers (hv_http_read_body_first(), bounded by
+ * client_max_body_size and client_body_timeout), so that its framing
+ * errors get their 400 and an oversized body its 413; a body a response
+ * of an earlier phase left is read away after that response.
  *
  * Reading away never reads past the body: for a Content-Length body at
  * most the bytes still announced, for a chunked body at most the bytes the
@@ -12,12 +16,13 @@
 #include "http/request_internal.h"
 
 
-static void hv_http_discard_init(
-    hv_http_request_t *r, hv_http_request_body_t *rb);
+static hv_http_request_body_t *hv_http_discard_init(hv_http_request_t *r);
 static int hv_http_discard_buf(hv_http_request_t *r, hv_buf_t *b);
 static int hv_http_discard_read(hv_http_request_t *r);
 static void hv_http_discarded_body_reader(hv_http_request_t *r);
 static void hv_http_discard_lingering(hv_http_request_t *r);
+static int hv_http_send_continue(hv_http_request_t *r);
+static void hv_http_body_first_reader(hv_http_request_t *r);
 
 
 bool
@@ -31,10 +36,17 @@ hv_http_body_pending(hv_http_request_t *r)
 }
 
 
-static void
-hv_http_discard_init(hv_http_request_t *r, hv_http_request_body_t *rb)
+/* The state for reading the body away, in r->request_body; NULL when
+ * out of memory. */
+static hv_http_request_body_t *
+hv_http_discard_init(hv_http_request_t *r)
 {
-    memset(rb, 0, sizeof(hv_http_request_body_t));
+    hv_http_request_body_t *rb;
+
+    rb = hv_pcalloc(r->pool, sizeof(hv_http_request_body_t));
+    if (rb == NULL) {
+        return NULL;
+    }
 
     rb->rest =
         r->headers_in.content_length_n > 0 ? r->headers_in.content_length_n : 0;
@@ -44,25 +56,23 @@ hv_http_discard_init(hv_http_request_t *r, hv_http_request_body_t *rb)
 
     r->request_body = rb;
     r->discard_body = 1;
+
+    return rb;
 }
 
 
 hv_int_t
 hv_http_discard_request_body(hv_http_request_t *r)
 {
-    hv_http_request_body_t *rb;
     int rc;
 
     if (!hv_http_body_pending(r) || r->discard_body) {
         return HV_OK;
     }
 
-    rb = hv_palloc(r->pool, sizeof(hv_http_request_body_t));
-    if (rb == NULL) {
+    if (hv_http_discard_init(r) == NULL) {
         return HV_ERROR;
     }
-
-    hv_http_discard_init(r, rb);
 
     rc = hv_http_discard_read(r);
 
@@ -104,6 +114,9 @@ hv_http_discard_buf(hv_http_request_t *r, hv_buf_t *b)
         /* with data still to come the next call answers HV_AGAIN and
          * brings chunked.length up to date */
         if (rc == HV_OK) {
+            if (rb->limit > 0 && rb->chunked.total > rb->limit) {
+                return HV_HTTP_REQUEST_ENTITY_TOO_LARGE;
+            }
             n = hv_min(rb->chunked.size, (off_t) (b->last - b->pos));
             b->pos += n;
             rb->chunked.size -= n;
@@ -173,7 +186,11 @@ hv_http_discard_read(hv_http_request_t *r)
         rc = hv_http_discard_buf(r, &b);
     }
 
-    if (rc != HV_OK && rc != HV_ERROR) {
+    if (rc == HV_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        hv_log_error(HV_LOG_ERR, &c->log, 0,
+            "client intended to send too large chunked body: %lld+ bytes",
+            (long long) rb->chunked.total);
+    } else if (rc != HV_OK && rc != HV_ERROR) {
         hv_log_error(
             HV_LOG_INFO, &c->log, 0, "client sent invalid chunked body");
     }
@@ -208,19 +225,14 @@ int
 hv_http_discard_after_response(hv_http_request_t *r)
 {
     hv_http_connection_t *hc = r->connection->data;
-    hv_http_request_body_t *rb;
     int rc;
 
     if (!hv_http_body_pending(r)) {
         return HV_OK;
     }
 
-    if (r->request_body == NULL) {
-        rb = hv_palloc(r->pool, sizeof(hv_http_request_body_t));
-        if (rb == NULL) {
-            return HV_ERROR;
-        }
-        hv_http_discard_init(r, rb);
+    if (r->request_body == NULL && hv_http_discard_init(r) == NULL) {
+        return HV_ERROR;
     }
 
     rc = hv_http_discard_read(r);
@@ -277,4 +289,113 @@ hv_http_discard_lingering(hv_http_request_t *r)
     }
 
     hv_http_set_keepalive(r);
+}
+
+
+hv_int_t
+hv_http_read_body_first(hv_http_request_t *r)
+{
+    hv_http_core_loc_conf_t *clcf = hv_http_core_loc(r);
+    hv_http_request_body_t *rb;
+    int rc;
+
+    if (!hv_http_body_pending(r) || r->discard_body) {
+        return HV_OK;
+    }
+
+    rb = hv_http_discard_init(r);
+    if (rb == NULL) {
+        return HV_ERROR;
+    }
+
+    rb->limit = clcf->client_max_body_size;
+
+    if (hv_http_send_continue(r) != HV_OK) {
+        return HV_ERROR;
+    }
+
+    rc = hv_http_discard_read(r);
+
+    if (rc == HV_AGAIN) {
+        r->read_event_handler = hv_http_body_first_reader;
+        hv_event_add_timer(r->connection->read, clcf->client_body_timeout);
+        return HV_AGAIN;
+    }
+
+    if (rc != HV_OK) {
+        r->keepalive = 0;
+    }
+
+    return rc;
+}
+
+
+/*
+ * "Expect: 100-continue" from an HTTP/1.1 client that has not started
+ * its body: it waits for this interim answer before sending it.  The
+ * line is sent directly; it is short enough for any empty socket buffer,
+ * so a partial write means a broken connection.
+ */
+static int
+hv_http_send_continue(hv_http_request_t *r)
+{
+    static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    static const char token[] = "100-continue";
+    hv_http_header_t *h = r->headers_in.expect;
+    hv_connection_t *c = r->connection;
+    ssize_t n;
+
+    if (h == NULL || r->http_version < 1001 ||
+        r->header_in->pos < r->header_in->last ||
+        h->value.len != sizeof(token) - 1 ||
+        hv_strncasecmp(h->value.data, (const unsigned char *) token,
+            sizeof(token) - 1) != 0) {
+        return HV_OK;
+    }
+
+    n = c->send(c, (const unsigned char *) line, sizeof(line) - 1);
+
+    if (n == (ssize_t) sizeof(line) - 1) {
+        return HV_OK;
+    }
+
+    return HV_ERROR;
+}
+
+
+/* r->read_event_handler while the body is read before the response. */
+static void
+hv_http_body_first_reader(hv_http_request_t *r)
+{
+    hv_connection_t *c = r->connection;
+    hv_event_t *rev = c->read;
+    int rc;
+
+    if (rev->timedout) {
+        rev->timedout = 0;
+        hv_log_error(HV_LOG_INFO, &c->log, ETIMEDOUT,
+            "client timed out while sending body");
+        c->timedout = 1;
+        r->headers_out.status = HV_HTTP_REQUEST_TIME_OUT;
+        hv_http_finalize_request(r, HV_ERROR);
+        return;
+    }
+
+    rc = hv_http_discard_read(r);
+
+    if (rc == HV_AGAIN) {
+        hv_event_add_timer(rev, hv_http_core_loc(r)->client_body_timeout);
+        return;
+    }
+
+    hv_event_del_timer(rev);
+    r->read_event_handler = hv_http_request_empty_handler;
+
+    if (rc != HV_OK) {
+        r->keepalive = 0;
+        hv_http_finalize_request(r, rc);
+        return;
+    }
+
+    hv_http_handler(r);
 }

@@ -34,16 +34,8 @@ const hv_module_t hv_index_module = {
 static int
 hv_index_postconfiguration(hv_conf_t *cf)
 {
-    hv_http_core_main_conf_t *cmcf = hv_http_conf_main(cf, http_core);
-    hv_http_handler_pt *h;
-
-    h = hv_array_push(&cmcf->phases[HV_HTTP_CONTENT_PHASE]);
-    if (h == NULL) {
-        return HV_ERROR;
-    }
-    *h = hv_index_handler;
-
-    return HV_OK;
+    return hv_http_add_phase_handler(
+        cf, HV_HTTP_CONTENT_PHASE, hv_index_handler);
 }
 
 

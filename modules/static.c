@@ -12,20 +12,43 @@
  *
  * The body is the file itself as an in_file buffer, so the writer can
  * sendfile() it; the descriptor is closed by a request pool cleanup,
- * whether the response completes or the client goes away.
+ * whether the response completes or the client goes away.  With
+ * open_file_cache the file comes from the worker's cache instead
+ * (static_cache.c), which owns the descriptor.
  */
 #include "modules/static_internal.h"
 
 
+static void *hv_static_create_main_conf(hv_conf_t *cf);
+static void *hv_static_create_loc_conf(hv_conf_t *cf);
+static char *hv_static_merge_loc_conf(hv_conf_t *cf, void *parent, void *child);
+static void hv_static_exit_worker(hv_cycle_t *cycle);
 static int hv_static_postconfiguration(hv_conf_t *cf);
+static int hv_static_open(
+    hv_http_request_t *r, const hv_str_t *path, hv_static_file_t *f);
 static int hv_static_handler(hv_http_request_t *r);
 static int hv_static_open_error(
     hv_http_request_t *r, const hv_str_t *path, hv_err_t err);
 static int hv_static_redirect_dir(hv_http_request_t *r);
 
 
+#define HV_STATIC_ANY_CONF \
+    (HV_HTTP_MAIN_CONF | HV_HTTP_SRV_CONF | HV_HTTP_LOC_CONF)
+
+static const hv_command_t hv_static_commands[] = {
+    { "open_file_cache", HV_STATIC_ANY_CONF | HV_CONF_TAKE12,
+        hv_static_cache_directive, HV_CONF_LOC, 0, NULL },
+    { "open_file_cache_valid", HV_STATIC_ANY_CONF | HV_CONF_TAKE1,
+        hv_conf_set_msec_slot, HV_CONF_LOC,
+        offsetof(hv_static_loc_conf_t, valid), NULL },
+    hv_null_command
+};
+
 static const hv_http_module_t hv_static_module_ctx = {
     .postconfiguration = hv_static_postconfiguration,
+    .create_main_conf = hv_static_create_main_conf,
+    .create_loc_conf = hv_static_create_loc_conf,
+    .merge_loc_conf = hv_static_merge_loc_conf,
 };
 
 const hv_module_t hv_static_module = {
@@ -33,23 +56,85 @@ const hv_module_t hv_static_module = {
     .index = HV_MODULE_static,
     .type = HV_HTTP_MODULE,
     .ctx = &hv_static_module_ctx,
-    .commands = NULL,
+    .commands = hv_static_commands,
+    .exit_worker = hv_static_exit_worker,
 };
+
+
+static void *
+hv_static_create_main_conf(hv_conf_t *cf)
+{
+    hv_static_main_conf_t *smcf;
+
+    smcf = hv_pcalloc(cf->pool, sizeof(hv_static_main_conf_t));
+    if (smcf == NULL || hv_array_init(&smcf->caches, cf->pool, 2,
+                            sizeof(hv_static_cache_t *)) != HV_OK) {
+        return NULL;
+    }
+
+    return smcf;
+}
+
+
+static void *
+hv_static_create_loc_conf(hv_conf_t *cf)
+{
+    hv_static_loc_conf_t *slcf;
+
+    slcf = hv_pcalloc(cf->pool, sizeof(hv_static_loc_conf_t));
+    if (slcf == NULL) {
+        return NULL;
+    }
+
+    slcf->cache = HV_CONF_UNSET_PTR;
+    slcf->valid = HV_CONF_UNSET_MSEC;
+
+    return slcf;
+}
+
+
+/* A location without its own open_file_cache shares its parent's. */
+static char *
+hv_static_merge_loc_conf(hv_conf_t *cf, void *parent, void *child)
+{
+    hv_static_loc_conf_t *prev = parent, *conf = child;
+
+    (void) cf;
+
+    hv_conf_merge_ptr((void **) &conf->cache, prev->cache, NULL);
+    hv_conf_merge_msec(&conf->valid, prev->valid, 60000);
+
+    return HV_CONF_OK;
+}
+
+
+/* Closes the cached descriptors of a worker that exits normally. */
+static void
+hv_static_exit_worker(hv_cycle_t *cycle)
+{
+    hv_conf_ctx_t *ctx = cycle->conf[HV_MODULE_http];
+    hv_static_main_conf_t *smcf;
+    hv_static_cache_t **cache;
+    hv_uint_t i;
+
+    if (ctx == NULL) {
+        return;
+    }
+
+    smcf = ctx->main_conf[HV_MODULE_static];
+    cache = smcf->caches.elts;
+
+    for (i = 0; i < smcf->caches.nelts; i++) {
+        hv_static_cache_free(cache[i]);
+    }
+}
 
 
 static int
 hv_static_postconfiguration(hv_conf_t *cf)
 {
-    hv_http_core_main_conf_t *cmcf = hv_http_conf_main(cf, http_core);
-    hv_http_handler_pt *h;
-
-    h = hv_array_push(&cmcf->phases[HV_HTTP_CONTENT_PHASE]);
-    if (h == NULL) {
-        return HV_ERROR;
-    }
-    *h = hv_static_handler;
-
-    return HV_OK;
+    return hv_http_add_phase_handler(
+        cf, HV_HTTP_CONTENT_PHASE, hv_static_handler);
 }
 
 
@@ -57,11 +142,10 @@ static int
 hv_static_handler(hv_http_request_t *r)
 {
     static const hv_str_t allow = hv_string("GET, HEAD");
-    hv_pool_cleanup_t *cln;
+    hv_static_loc_conf_t *slcf;
     hv_static_file_t f;
-    struct stat st;
     hv_str_t path;
-    int rc, *fdp;
+    int rc;
 
     if (r->uri.len == 0 || r->uri.data[r->uri.len - 1] == '/') {
         return HV_DECLINED;
@@ -88,6 +172,36 @@ hv_static_handler(hv_http_request_t *r)
         return 500;
     }
 
+    slcf = hv_http_loc_conf(r, static);
+    rc = (slcf->cache != NULL)
+             ? hv_static_cache_get(r, slcf->cache, slcf->valid, &path, &f)
+             : hv_static_open(r, &path, &f);
+    if (rc != HV_OK) {
+        return rc;
+    }
+
+    if (f.is_dir) {
+        return hv_static_redirect_dir(r);
+    }
+
+    if (!f.is_file) {
+        hv_log_error(HV_LOG_ERR, &r->connection->log, 0,
+            "\"%s\" is not a regular file", (char *) path.data);
+        return 404;
+    }
+
+    return hv_static_send(r, &f);
+}
+
+
+/* An uncached open: a request pool cleanup closes the descriptor. */
+static int
+hv_static_open(hv_http_request_t *r, const hv_str_t *path, hv_static_file_t *f)
+{
+    hv_pool_cleanup_t *cln;
+    struct stat st;
+    int *fdp, rc;
+
     /* the cleanup exists before the descriptor, so no failure leaks it */
     fdp = hv_palloc(r->pool, sizeof(int));
     cln = (fdp != NULL)
@@ -97,33 +211,38 @@ hv_static_handler(hv_http_request_t *r)
         return 500;
     }
 
-    *fdp = open((char *) path.data, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (*fdp == -1) {
-        return hv_static_open_error(r, &path, errno);
+    rc = hv_static_open_file(r, path, fdp, &st);
+    if (rc != HV_OK) {
+        return rc;
     }
 
-    if (fstat(*fdp, &st) == -1) {
+    f->fd = *fdp;
+    f->size = st.st_size;
+    f->mtime = st.st_mtime;
+    f->is_dir = S_ISDIR(st.st_mode);
+    f->is_file = S_ISREG(st.st_mode);
+    f->data = NULL;
+
+    return HV_OK;
+}
+
+
+int
+hv_static_open_file(
+    hv_http_request_t *r, const hv_str_t *path, int *fdp, struct stat *st)
+{
+    *fdp = open((char *) path->data, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (*fdp == -1) {
+        return hv_static_open_error(r, path, errno);
+    }
+
+    if (fstat(*fdp, st) == -1) {
         hv_log_error(HV_LOG_CRIT, &r->connection->log, errno,
-            "fstat() \"%s\" failed", (char *) path.data);
+            "fstat() \"%s\" failed", (char *) path->data);
         return 500;
     }
 
-    if (S_ISDIR(st.st_mode)) {
-        return hv_static_redirect_dir(r);
-    }
-
-    if (!S_ISREG(st.st_mode)) {
-        hv_log_error(HV_LOG_ERR, &r->connection->log, 0,
-            "\"%s\" is not a regular file", (char *) path.data);
-        return 404;
-    }
-
-    f.fd = *fdp;
-    f.size = st.st_size;
-    f.mtime = st.st_mtime;
-    f.data = NULL;
-
-    return hv_static_send(r, &f);
+    return HV_OK;
 }
 
 

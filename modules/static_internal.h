@@ -28,6 +28,48 @@ typedef struct {
     const unsigned char *data;
 } hv_static_file_t;
 
+/* The open file cache of one open_file_cache directive (static_cache.c). */
+typedef struct hv_static_cache_s hv_static_cache_t;
+
+/* The static module's location settings. */
+typedef struct {
+    hv_static_cache_t *cache; /* NULL: open_file_cache off */
+    hv_msec_t valid;          /* open_file_cache_valid */
+} hv_static_loc_conf_t;
+
+/* The static module's main object: every cache, for exit_worker. */
+typedef struct {
+    hv_array_t caches; /* hv_static_cache_t * */
+} hv_static_main_conf_t;
+
+/*
+ * Opens path for r into *fdp and fstat()s it into st.  HV_OK, or the
+ * status to answer (404, 403, 500: logged as nginx does).  *fdp is -1
+ * when open() failed, else open and the caller's to close.
+ */
+int hv_static_open_file(
+    hv_http_request_t *r, const hv_str_t *path, int *fdp, struct stat *st);
+
+/*
+ * The "open_file_cache" directive: "off" or "max=N [inactive=TIME]"
+ * (inactive 60s by default); conf is the hv_static_loc_conf_t.
+ */
+char *hv_static_cache_directive(
+    hv_conf_t *cf, const hv_command_t *cmd, void *conf);
+
+/*
+ * Fills f for path from cache, opening the file on a miss and checking a
+ * hit with stat() once it is older than valid ms.  f stays usable until
+ * r's pool goes (a reference held by a pool cleanup): the cache never
+ * closes a descriptor or frees content a request still uses.  HV_OK, or
+ * the status to answer, as hv_static_open_file().
+ */
+int hv_static_cache_get(hv_http_request_t *r, hv_static_cache_t *cache,
+    hv_msec_t valid, const hv_str_t *path, hv_static_file_t *f);
+
+/* Closes and frees every entry of cache (a worker about to exit). */
+void hv_static_cache_free(hv_static_cache_t *cache);
+
 /*
  * Sends f as the response to r: 200, or 304/412 for the conditional
  * fields, or 206/416 for Range.  Returns what the handler returns to the

@@ -107,16 +107,8 @@ hv_gzip_static_merge_loc_conf(hv_conf_t *cf, void *parent, void *child)
 static int
 hv_gzip_static_postconfiguration(hv_conf_t *cf)
 {
-    hv_http_core_main_conf_t *cmcf = hv_http_conf_main(cf, http_core);
-    hv_http_handler_pt *h;
-
-    h = hv_array_push(&cmcf->phases[HV_HTTP_CONTENT_PHASE]);
-    if (h == NULL) {
-        return HV_ERROR;
-    }
-    *h = hv_gzip_static_handler;
-
-    return HV_OK;
+    return hv_http_add_phase_handler(
+        cf, HV_HTTP_CONTENT_PHASE, hv_gzip_static_handler);
 }
 
 

@@ -57,16 +57,14 @@ typedef struct {
     hv_ssl_path_t dhparam;     /* name.data NULL: unset */
     hv_str_t ecdh_curve;
 
-    hv_uint_t session_cache; /* HV_SSL_CACHE_* */
-    hv_uint_t session_cache_set;
+    hv_uint_t session_cache;   /* HV_SSL_CACHE_* */
     hv_shm_zone_t *cache_zone; /* shared:NAME:SIZE */
     time_t session_timeout;
     int session_tickets;
     hv_array_t *ticket_key_files; /* hv_ssl_path_t, NULL: unset */
     hv_array_t *ticket_keys;      /* hv_ssl_ticket_key_t, first encrypts */
 
-    SSL_CTX *ctx;         /* NULL: no certificate, no TLS */
-    hv_ssl_where_t where; /* the first ssl directive, for messages */
+    SSL_CTX *ctx; /* NULL: no certificate, no TLS */
 } hv_ssl_srv_conf_t;
 
 /* The TLS state of a connection (c->ssl). */
@@ -78,8 +76,7 @@ typedef struct {
     unsigned char *buf;              /* output gathered into a record */
     size_t buffered;                 /* bytes in buf not yet written */
     unsigned handshaked:1;
-    unsigned renegotiation:1; /* the client asked for one: refuse */
-    unsigned no_shutdown:1;   /* an error: do not send close_notify */
+    unsigned no_shutdown:1; /* an error: do not send close_notify */
 } hv_ssl_conn_t;
 
 /*
@@ -98,6 +95,9 @@ int hv_ssl_alpn_select(SSL *ssl, const unsigned char **out,
     void *arg);
 /* The OpenSSL error queue as text ("error:...: reason; ..."), cleared. */
 void hv_ssl_error_text(char *buf, size_t len);
+
+/* ssl_vars.c: $ssl_protocol and the others (preconfiguration). */
+int hv_ssl_add_variables(hv_conf_t *cf);
 
 /* ssl_cache.c */
 /* Declares the zone of "ssl_session_cache shared:NAME:SIZE". */

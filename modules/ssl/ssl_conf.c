@@ -77,6 +77,7 @@ static const hv_command_t hv_ssl_commands[] = {
 };
 
 static const hv_http_module_t hv_ssl_module_ctx = {
+    .preconfiguration = hv_ssl_add_variables,
     .postconfiguration = hv_ssl_postconfiguration,
     .create_srv_conf = hv_ssl_create_srv_conf,
     .merge_srv_conf = hv_ssl_merge_srv_conf,
