@@ -12,18 +12,18 @@
 #define HV_BUF_H
 
 struct hv_buf_s {
-    unsigned char *pos;     /* first byte not yet consumed / sent */
-    unsigned char *last;    /* one past the last byte of data */
-    unsigned char *start;   /* start of the allocated memory */
-    unsigned char *end;     /* one past the end of the allocated memory */
+    unsigned char *pos;   /* first byte not yet consumed / sent */
+    unsigned char *last;  /* one past the last byte of data */
+    unsigned char *start; /* start of the allocated memory */
+    unsigned char *end;   /* one past the end of the allocated memory */
 
-    int fd;                 /* file to send from when in_file, else -1 */
-    off_t file_pos;         /* next file byte to send */
-    off_t file_last;        /* one past the last file byte to send */
+    int fd;          /* file to send from when in_file, else -1 */
+    off_t file_pos;  /* next file byte to send */
+    off_t file_last; /* one past the last file byte to send */
 
-    unsigned in_file:1;     /* the data is file_pos..file_last of fd */
-    unsigned last_buf:1;    /* the last buffer of a response body */
-    unsigned flush:1;       /* send everything up to here now */
+    unsigned in_file:1;  /* the data is file_pos..file_last of fd */
+    unsigned last_buf:1; /* the last buffer of a response body */
+    unsigned flush:1;    /* send everything up to here now */
 };
 
 struct hv_chain_s {

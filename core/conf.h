@@ -26,11 +26,11 @@
 #define HV_CONF_TAKE123 (HV_CONF_TAKE12 | HV_CONF_TAKE3)
 #define HV_CONF_TAKE1234 (HV_CONF_TAKE123 | HV_CONF_TAKE4)
 #define HV_CONF_ARGS_MASK 0x000000ff
-#define HV_CONF_BLOCK 0x00000100    /* the directive opens a { block } */
-#define HV_CONF_FLAG 0x00000200     /* exactly one argument, on or off */
-#define HV_CONF_ANY 0x00000400      /* any number of arguments */
-#define HV_CONF_1MORE 0x00000800    /* one or more arguments */
-#define HV_CONF_2MORE 0x00001000    /* two or more arguments */
+#define HV_CONF_BLOCK 0x00000100 /* the directive opens a { block } */
+#define HV_CONF_FLAG 0x00000200  /* exactly one argument, on or off */
+#define HV_CONF_ANY 0x00000400   /* any number of arguments */
+#define HV_CONF_1MORE 0x00000800 /* one or more arguments */
+#define HV_CONF_2MORE 0x00001000 /* two or more arguments */
 
 /* Context bits of hv_command_t.type: where the directive may appear. */
 #define HV_MAIN_CONF 0x01000000
@@ -41,9 +41,9 @@
 #define HV_ANY_CONF 0x1f000000
 
 /* Which configuration object a directive writes (hv_command_t.conf). */
-#define HV_CONF_MAIN 0              /* ctx->main_conf[module index] */
-#define HV_CONF_SRV 1               /* ctx->srv_conf[module index] */
-#define HV_CONF_LOC 2               /* ctx->loc_conf[module index] */
+#define HV_CONF_MAIN 0 /* ctx->main_conf[module index] */
+#define HV_CONF_SRV 1  /* ctx->srv_conf[module index] */
+#define HV_CONF_LOC 2  /* ctx->loc_conf[module index] */
 
 /* Setter results: NULL is success; any other pointer is a message. */
 #define HV_CONF_OK NULL
@@ -57,9 +57,9 @@
 #define HV_CONF_UNSET_MSEC ((hv_msec_t) -1)
 
 /* hv_conf_lex_next() results besides HV_OK (a ';'-ended directive). */
-#define HV_CONF_BLOCK_START 1       /* words then '{' */
-#define HV_CONF_BLOCK_DONE 2        /* '}' */
-#define HV_CONF_FILE_DONE 3         /* end of the input */
+#define HV_CONF_BLOCK_START 1 /* words then '{' */
+#define HV_CONF_BLOCK_DONE 2  /* '}' */
+#define HV_CONF_FILE_DONE 3   /* end of the input */
 
 /* Longest single directive: words per directive, bytes per word. */
 #define HV_CONF_MAX_ARGS 64
@@ -76,8 +76,8 @@ typedef struct {
     void **loc_conf;
 } hv_conf_ctx_t;
 
-typedef char *(*hv_conf_set_pt)(hv_conf_t *cf, const hv_command_t *cmd,
-    void *conf);
+typedef char *(*hv_conf_set_pt)(
+    hv_conf_t *cf, const hv_command_t *cmd, void *conf);
 
 /*
  * One directive (STYLE 7).  The setter gets the module's configuration
@@ -86,24 +86,27 @@ typedef char *(*hv_conf_set_pt)(hv_conf_t *cf, const hv_command_t *cmd,
  */
 struct hv_command_s {
     const char *name;
-    hv_uint_t type;             /* context bits | argument bits */
+    hv_uint_t type; /* context bits | argument bits */
     hv_conf_set_pt set;
-    hv_uint_t conf;             /* HV_CONF_MAIN, HV_CONF_SRV, HV_CONF_LOC */
+    hv_uint_t conf; /* HV_CONF_MAIN, HV_CONF_SRV, HV_CONF_LOC */
     size_t offset;
     const void *post;
 };
 
-#define hv_null_command { NULL, 0, NULL, 0, 0, NULL }
+#define hv_null_command           \
+    {                             \
+        NULL, 0, NULL, 0, 0, NULL \
+    }
 
 /* One input being read: a file or a memory buffer (for tests, fuzzing). */
 typedef struct {
     const unsigned char *start;
     const unsigned char *pos;
     const unsigned char *end;
-    hv_str_t name;              /* file name, NUL-terminated */
-    hv_uint_t line;             /* line of the current statement's first
-                                   word (or of the error), from 1 */
-    hv_uint_t scan_line;        /* the lexer's own: line at pos */
+    hv_str_t name;       /* file name, NUL-terminated */
+    hv_uint_t line;      /* line of the current statement's first
+                            word (or of the error), from 1 */
+    hv_uint_t scan_line; /* the lexer's own: line at pos */
 } hv_conf_lex_t;
 
 /*
@@ -125,24 +128,24 @@ struct hv_conf_s {
     hv_conf_lex_t *lex;         /* the input being read */
     hv_conf_handler_pt handler; /* see hv_conf_handler_pt */
     void *handler_data;
-    hv_uint_t include_depth;    /* bounded, against include loops */
-    hv_uint_t block_depth;      /* open { blocks }, bounded so that a
-                                   hostile file cannot exhaust the stack */
-    const hv_module_t *const *modules;  /* NULL-terminated table searched
-                                           for directives: hv_modules, or
-                                           a test's own */
+    hv_uint_t include_depth;           /* bounded, against include loops */
+    hv_uint_t block_depth;             /* open { blocks }, bounded so that a
+                                          hostile file cannot exhaust the stack */
+    const hv_module_t *const *modules; /* NULL-terminated table searched
+                                          for directives: hv_modules, or
+                                          a test's own */
 };
 
 /* Typed data for setters. */
 typedef struct {
     const char *name;
     hv_uint_t value;
-} hv_conf_enum_t;               /* a NULL name ends the table */
+} hv_conf_enum_t; /* a NULL name ends the table */
 
 typedef struct {
     int64_t low;
     int64_t high;
-} hv_conf_bounds_t;             /* post of num/size/msec slots */
+} hv_conf_bounds_t; /* post of num/size/msec slots */
 
 /*
  * Parses the file at filename (absolute, or relative to the conf
@@ -163,8 +166,8 @@ char *hv_conf_parse(hv_conf_t *cf, const hv_str_t *filename);
  * "command line" (the -g text) is printed without a line number, as nginx
  * does.  Words are copied into cf->pool, so buf may go once this returns.
  */
-char *hv_conf_parse_buffer(hv_conf_t *cf, const char *name,
-    const unsigned char *buf, size_t len);
+char *hv_conf_parse_buffer(
+    hv_conf_t *cf, const char *name, const unsigned char *buf, size_t len);
 
 /*
  * Reads the next statement's words into args (emptied first).  Returns
@@ -196,32 +199,32 @@ int hv_conf_full_name(hv_cycle_t *cycle, hv_str_t *name, bool conf_prefix);
 
 /* Typed setters. */
 char *hv_conf_set_flag_slot(hv_conf_t *cf, const hv_command_t *cmd,
-    void *conf);                /* int field: 1 on, 0 off */
+    void *conf); /* int field: 1 on, 0 off */
 char *hv_conf_set_num_slot(hv_conf_t *cf, const hv_command_t *cmd,
-    void *conf);                /* hv_int_t field; post: bounds */
+    void *conf); /* hv_int_t field; post: bounds */
 char *hv_conf_set_size_slot(hv_conf_t *cf, const hv_command_t *cmd,
-    void *conf);                /* size_t field, k/m/g; post: bounds */
+    void *conf); /* size_t field, k/m/g; post: bounds */
 char *hv_conf_set_msec_slot(hv_conf_t *cf, const hv_command_t *cmd,
-    void *conf);                /* hv_msec_t, ms/s/m/h/d (bare = s) */
+    void *conf); /* hv_msec_t, ms/s/m/h/d (bare = s) */
 char *hv_conf_set_sec_slot(hv_conf_t *cf, const hv_command_t *cmd,
-    void *conf);                /* time_t seconds, same units */
-char *hv_conf_set_str_slot(hv_conf_t *cf, const hv_command_t *cmd,
-    void *conf);                /* hv_str_t field */
+    void *conf); /* time_t seconds, same units */
+char *hv_conf_set_str_slot(
+    hv_conf_t *cf, const hv_command_t *cmd, void *conf); /* hv_str_t field */
 char *hv_conf_set_path_slot(hv_conf_t *cf, const hv_command_t *cmd,
-    void *conf);                /* hv_str_t, resolved against the prefix */
+    void *conf); /* hv_str_t, resolved against the prefix */
 char *hv_conf_set_str_array_slot(hv_conf_t *cf, const hv_command_t *cmd,
-    void *conf);                /* hv_array_t * of hv_str_t; all args */
+    void *conf); /* hv_array_t * of hv_str_t; all args */
 char *hv_conf_set_enum_slot(hv_conf_t *cf, const hv_command_t *cmd,
-    void *conf);                /* hv_uint_t; post: hv_conf_enum_t[] */
+    void *conf); /* hv_uint_t; post: hv_conf_enum_t[] */
 
 /*
  * Value parsers shared by the setters and by directives with their own
  * setter.  Each returns HV_ERROR for malformed text or a value that does
  * not fit the type.
  */
-int64_t hv_conf_parse_size(const hv_str_t *text);       /* "10k" */
-int64_t hv_conf_parse_msec(const hv_str_t *text);       /* "1m 30s" */
-int hv_conf_parse_flag(const hv_str_t *text);           /* 1, 0 or -1 */
+int64_t hv_conf_parse_size(const hv_str_t *text); /* "10k" */
+int64_t hv_conf_parse_msec(const hv_str_t *text); /* "1m 30s" */
+int hv_conf_parse_flag(const hv_str_t *text);     /* 1, 0 or -1 */
 
 /* Merge helpers: take the parent's value, else the default. */
 static inline void

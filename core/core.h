@@ -33,8 +33,8 @@
 
 typedef intptr_t hv_int_t;
 typedef uintptr_t hv_uint_t;
-typedef uint64_t hv_msec_t;     /* milliseconds, monotonic clock */
-typedef int hv_err_t;           /* an errno value */
+typedef uint64_t hv_msec_t; /* milliseconds, monotonic clock */
+typedef int hv_err_t;       /* an errno value */
 
 /* Return codes shared by every layer (STYLE 20). */
 #define HV_OK 0
@@ -59,7 +59,7 @@ typedef struct hv_listening_s hv_listening_t;
 #define hv_min(a, b) ((a) < (b) ? (a) : (b))
 #define hv_max(a, b) ((a) > (b) ? (a) : (b))
 #define hv_nelems(a) (sizeof(a) / sizeof((a)[0]))
-#define hv_align(n, a) (((n) + ((a) - 1)) & ~((uintptr_t) (a) - 1))
+#define hv_align(n, a) (((n) + ((a) -1)) & ~((uintptr_t) (a) -1))
 
 #define HV_LIKELY(x) __builtin_expect(!!(x), 1)
 #define HV_UNLIKELY(x) __builtin_expect(!!(x), 0)

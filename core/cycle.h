@@ -14,29 +14,29 @@ typedef struct hv_shared_s hv_shared_t;
 
 struct hv_cycle_s {
     hv_pool_t *pool;
-    hv_log_t *log;              /* where this cycle's messages go */
-    hv_log_t new_log;           /* the configured error_log */
+    hv_log_t *log;    /* where this cycle's messages go */
+    hv_log_t new_log; /* the configured error_log */
 
-    void **conf;                /* main-context objects, HV_MODULES_N */
+    void **conf; /* main-context objects, HV_MODULES_N */
 
-    hv_array_t listening;       /* hv_listening_t */
-    hv_array_t open_files;      /* hv_log_file_t *: reopened by USR1 */
-    hv_array_t shm_zones;       /* hv_shm_zone_t */
-    hv_array_t conf_dump;       /* hv_str_t: absolute path of every
-                                   configuration file the parser read, in
-                                   order, includes too (for -T); the
-                                   parser pushes, the cycle creates it */
+    hv_array_t listening;  /* hv_listening_t */
+    hv_array_t open_files; /* hv_log_file_t *: reopened by USR1 */
+    hv_array_t shm_zones;  /* hv_shm_zone_t */
+    hv_array_t conf_dump;  /* hv_str_t: absolute path of every
+                              configuration file the parser read, in
+                              order, includes too (for -T); the
+                              parser pushes, the cycle creates it */
 
-    hv_shared_t *shared;        /* survives reloads: created once */
-    hv_cycle_t *old_cycle;      /* during hv_cycle_init() only */
+    hv_shared_t *shared;   /* survives reloads: created once */
+    hv_cycle_t *old_cycle; /* during hv_cycle_init() only */
 
-    hv_str_t conf_file;         /* absolute, NUL-terminated */
-    hv_str_t conf_param;        /* -g directives, or empty */
-    hv_str_t prefix;            /* ends with '/' */
-    hv_str_t conf_prefix;       /* directory of conf_file, ends with '/' */
-    hv_str_t error_log;         /* -e value (or the default) */
-    bool test_config;           /* -t/-T: do not bind, no pid file */
-    hv_uint_t generation;       /* 1 at start, +1 per reload */
+    hv_str_t conf_file;   /* absolute, NUL-terminated */
+    hv_str_t conf_param;  /* -g directives, or empty */
+    hv_str_t prefix;      /* ends with '/' */
+    hv_str_t conf_prefix; /* directory of conf_file, ends with '/' */
+    hv_str_t error_log;   /* -e value (or the default) */
+    bool test_config;     /* -t/-T: do not bind, no pid file */
+    hv_uint_t generation; /* 1 at start, +1 per reload */
 
     /*
      * Worker-side state, set up by the event layer in init_worker: the

@@ -33,8 +33,8 @@ const char *hv_inet_parse_listen(const hv_str_t *text, int default_port,
  * "127.0.0.1:8080", "[::1]:8080".  Returns the length written (without a
  * NUL; the text is NUL-terminated when room allows).
  */
-size_t hv_inet_ntop(const struct sockaddr *sa, bool with_port, char *buf,
-    size_t len);
+size_t hv_inet_ntop(
+    const struct sockaddr *sa, bool with_port, char *buf, size_t len);
 
 /* The port of an IPv4 or IPv6 address, in host order. */
 int hv_inet_port(const struct sockaddr *sa);

@@ -13,32 +13,32 @@
 typedef void (*hv_connection_handler_pt)(hv_connection_t *c);
 
 struct hv_listening_s {
-    int fd;                     /* -1 until opened */
+    int fd; /* -1 until opened */
     hv_sockaddr_t sockaddr;
     socklen_t socklen;
-    char addr_text[HV_SOCKADDR_STRLEN];     /* "127.0.0.1:8080" */
-    int backlog;                /* listen() backlog, default 511 */
+    char addr_text[HV_SOCKADDR_STRLEN]; /* "127.0.0.1:8080" */
+    int backlog;                        /* listen() backlog, default 511 */
 
-    hv_connection_handler_pt handler;       /* set by the protocol */
-    void *servers;              /* the protocol's data for this address */
+    hv_connection_handler_pt handler; /* set by the protocol */
+    void *servers;                    /* the protocol's data for this address */
 
-    hv_int_t worker;            /* reuseport: the worker slot that owns this
-                                   socket; -1 for a socket every worker
-                                   shares */
-    hv_connection_t *connection;    /* the worker's accept connection */
+    hv_int_t worker;             /* reuseport: the worker slot that owns this
+                                    socket; -1 for a socket every worker
+                                    shares */
+    hv_connection_t *connection; /* the worker's accept connection */
 
-    unsigned reuseport:1;       /* bound with SO_REUSEPORT */
+    unsigned reuseport:1; /* bound with SO_REUSEPORT */
     unsigned ipv6only:1;
-    unsigned inherited:1;       /* fd came from the old cycle or binary */
-    unsigned remain:1;          /* the new cycle keeps this old socket */
+    unsigned inherited:1; /* fd came from the old cycle or binary */
+    unsigned remain:1;    /* the new cycle keeps this old socket */
 };
 
 /*
  * Adds a socket for the address to the cycle being configured (or returns
  * the existing one with the same address); NULL on allocation failure.
  */
-hv_listening_t *hv_listening_add(hv_cycle_t *cycle, const hv_sockaddr_t *sa,
-    socklen_t socklen);
+hv_listening_t *hv_listening_add(
+    hv_cycle_t *cycle, const hv_sockaddr_t *sa, socklen_t socklen);
 
 /*
  * Opens every listening socket of the cycle: takes the descriptor of an

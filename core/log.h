@@ -38,43 +38,43 @@ typedef size_t (*hv_log_handler_pt)(hv_log_t *log, char *buf, size_t len);
 /* An open log file, shared by every hv_log_t that writes to it. */
 typedef struct hv_log_file_s {
     int fd;
-    hv_str_t name;          /* NUL-terminated absolute path, or "stderr" */
+    hv_str_t name; /* NUL-terminated absolute path, or "stderr" */
 } hv_log_file_t;
 
 struct hv_log_s {
     hv_uint_t level;
     hv_log_file_t *file;
-    uint64_t connection;    /* the connection number, 0 for none */
+    uint64_t connection; /* the connection number, 0 for none */
     hv_log_handler_pt handler;
-    void *data;             /* for the handler */
-    const char *action;     /* "while reading client request headers" */
-    hv_log_t *next;         /* a second log to write to, or NULL */
+    void *data;         /* for the handler */
+    const char *action; /* "while reading client request headers" */
+    hv_log_t *next;     /* a second log to write to, or NULL */
 };
 
 /*
  * Writes one line if level <= log->level.  err, when not 0, appends
  * " (ERRNO: strerror)".  Safe to call with log == NULL (writes to stderr).
  */
-void hv_log_error(hv_uint_t level, hv_log_t *log, hv_err_t err,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void hv_log_error(hv_uint_t level, hv_log_t *log, hv_err_t err, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 
 /* Same with a va_list. */
 void hv_log_verror(hv_uint_t level, hv_log_t *log, hv_err_t err,
     const char *fmt, va_list args);
 
 #ifdef HV_DEBUG
-#define hv_log_debug(log, ...)                                              \
-    do {                                                                    \
-        if ((log) != NULL && (log)->level >= HV_LOG_DEBUG) {                \
-            hv_log_error(HV_LOG_DEBUG, log, 0, __VA_ARGS__);                \
-        }                                                                   \
+#define hv_log_debug(log, ...)                               \
+    do {                                                     \
+        if ((log) != NULL && (log)->level >= HV_LOG_DEBUG) { \
+            hv_log_error(HV_LOG_DEBUG, log, 0, __VA_ARGS__); \
+        }                                                    \
     } while (0)
 #else
-#define hv_log_debug(log, ...)                                              \
-    do {                                                                    \
-        if (0) {                                                            \
-            hv_log_error(HV_LOG_DEBUG, log, 0, __VA_ARGS__);                \
-        }                                                                   \
+#define hv_log_debug(log, ...)                               \
+    do {                                                     \
+        if (0) {                                             \
+            hv_log_error(HV_LOG_DEBUG, log, 0, __VA_ARGS__); \
+        }                                                    \
     } while (0)
 #endif
 

@@ -27,9 +27,9 @@
 
 struct hv_module_s {
     const char *name;
-    hv_uint_t index;            /* HV_MODULE_<name>, checked at start-up */
-    hv_uint_t type;             /* HV_CORE_MODULE, HV_EVENT_MODULE, ... */
-    const void *ctx;            /* type-specific hooks */
+    hv_uint_t index;              /* HV_MODULE_<name>, checked at start-up */
+    hv_uint_t type;               /* HV_CORE_MODULE, HV_EVENT_MODULE, ... */
+    const void *ctx;              /* type-specific hooks */
     const hv_command_t *commands; /* ends with hv_null_command, or NULL */
     int (*init_master)(hv_log_t *log);
     int (*init_module)(hv_cycle_t *cycle);

@@ -68,8 +68,8 @@ int hv_pool_free_large(hv_pool_t *pool, void *p);
  * returned object has handler and data set from the arguments; NULL on
  * failure.
  */
-hv_pool_cleanup_t *hv_pool_cleanup_add(hv_pool_t *pool,
-    hv_pool_cleanup_pt handler, void *data);
+hv_pool_cleanup_t *hv_pool_cleanup_add(
+    hv_pool_t *pool, hv_pool_cleanup_pt handler, void *data);
 
 /* A cleanup handler that closes the int file descriptor data points to. */
 void hv_pool_cleanup_close_fd(void *data);

@@ -11,7 +11,7 @@
 #define HV_MAX_PROCESSES 256
 
 /* What this process is. */
-#define HV_PROCESS_SINGLE 0         /* master_process off */
+#define HV_PROCESS_SINGLE 0 /* master_process off */
 #define HV_PROCESS_MASTER 1
 #define HV_PROCESS_WORKER 2
 
@@ -21,14 +21,14 @@
  * index is the worker's index in the master's process table.
  */
 typedef struct {
-    volatile int64_t pid;           /* 0 when the slot is free */
-    volatile uint64_t accepted;     /* connections accepted */
-    volatile uint64_t handled;      /* connections given a connection object */
-    volatile uint64_t requests;     /* requests read */
-    volatile int64_t active;        /* gauge: open client connections */
-    volatile int64_t reading;       /* gauge: reading a request */
-    volatile int64_t writing;       /* gauge: writing a response */
-    volatile uint64_t generation;   /* cycle generation the worker runs */
+    volatile int64_t pid;         /* 0 when the slot is free */
+    volatile uint64_t accepted;   /* connections accepted */
+    volatile uint64_t handled;    /* connections given a connection object */
+    volatile uint64_t requests;   /* requests read */
+    volatile int64_t active;      /* gauge: open client connections */
+    volatile int64_t reading;     /* gauge: reading a request */
+    volatile int64_t writing;     /* gauge: writing a response */
+    volatile uint64_t generation; /* cycle generation the worker runs */
 } __attribute__((aligned(64))) hv_worker_stats_t;
 
 /*
@@ -37,29 +37,29 @@ typedef struct {
  */
 struct hv_shared_s {
     hv_shmtx_t accept_mutex;
-    volatile uint64_t accept_turn;  /* handoff/sit-out bookkeeping */
+    volatile uint64_t accept_turn; /* handoff/sit-out bookkeeping */
     hv_worker_stats_t workers[HV_MAX_PROCESSES];
 };
 
 /* Adds n to a shared counter (relaxed: counters, not synchronisation). */
-#define hv_stat_add(field, n) __atomic_add_fetch(&(field), (n),             \
-                                                 __ATOMIC_RELAXED)
+#define hv_stat_add(field, n) \
+    __atomic_add_fetch(&(field), (n), __ATOMIC_RELAXED)
 
 /* Channel commands (hv_channel_t.command). */
-#define HV_CMD_QUIT 1               /* stop gracefully */
-#define HV_CMD_TERMINATE 2          /* stop now */
-#define HV_CMD_REOPEN 3             /* reopen log files */
-#define HV_CMD_FD 4                 /* a descriptor rides along */
-#define HV_CMD_ONLINE 5             /* worker to master: serving */
+#define HV_CMD_QUIT 1      /* stop gracefully */
+#define HV_CMD_TERMINATE 2 /* stop now */
+#define HV_CMD_REOPEN 3    /* reopen log files */
+#define HV_CMD_FD 4        /* a descriptor rides along */
+#define HV_CMD_ONLINE 5    /* worker to master: serving */
 
 typedef struct {
     uint32_t command;
-    int32_t pid;                    /* sender */
-    int32_t slot;                   /* worker slot concerned */
-    int32_t fd;                     /* with HV_CMD_FD; -1 otherwise */
-    int32_t listen_index;           /* with HV_CMD_FD: index of the
-                                       listening socket in the cycle's
-                                       listening array; -1 otherwise */
+    int32_t pid;          /* sender */
+    int32_t slot;         /* worker slot concerned */
+    int32_t fd;           /* with HV_CMD_FD; -1 otherwise */
+    int32_t listen_index; /* with HV_CMD_FD: index of the
+                             listening socket in the cycle's
+                             listening array; -1 otherwise */
 } hv_channel_t;
 
 /*
@@ -76,24 +76,24 @@ int hv_channel_read(int s, hv_channel_t *ch, hv_log_t *log);
 
 /* What a process knows about itself; written by process.c only. */
 typedef struct {
-    int type;                       /* HV_PROCESS_* */
+    int type; /* HV_PROCESS_* */
     pid_t pid;
-    hv_int_t slot;                  /* a worker's slot, -1 elsewhere */
-    hv_int_t worker;                /* 0..worker_processes-1 within its
-                                       generation (selects its reuseport
-                                       socket), -1 outside workers */
-    int channel;                    /* a worker's end of its channel */
-    bool exiting;                   /* a worker that stopped accepting */
+    hv_int_t slot;   /* a worker's slot, -1 elsewhere */
+    hv_int_t worker; /* 0..worker_processes-1 within its
+                        generation (selects its reuseport
+                        socket), -1 outside workers */
+    int channel;     /* a worker's end of its channel */
+    bool exiting;    /* a worker that stopped accepting */
 } hv_process_state_t;
 
 extern hv_process_state_t hv_process;
 
 /* Set by signal handlers, read and cleared by the loops. */
-extern volatile sig_atomic_t hv_sig_reconfigure;    /* HUP */
-extern volatile sig_atomic_t hv_sig_terminate;      /* TERM, INT */
-extern volatile sig_atomic_t hv_sig_quit;           /* QUIT */
-extern volatile sig_atomic_t hv_sig_reopen;         /* USR1 */
-extern volatile sig_atomic_t hv_sig_child;          /* CHLD */
+extern volatile sig_atomic_t hv_sig_reconfigure; /* HUP */
+extern volatile sig_atomic_t hv_sig_terminate;   /* TERM, INT */
+extern volatile sig_atomic_t hv_sig_quit;        /* QUIT */
+extern volatile sig_atomic_t hv_sig_reopen;      /* USR1 */
+extern volatile sig_atomic_t hv_sig_child;       /* CHLD */
 
 /*
  * Worker side of the channel: reads every message waiting on

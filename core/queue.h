@@ -50,7 +50,7 @@ hv_queue_remove(hv_queue_t *x)
 }
 
 #define hv_queue_head(q) ((q)->next)
-#define hv_queue_data(q, type, field)                                       \
-    ((type *) (void *) ((unsigned char *) (q) - offsetof(type, field)))
+#define hv_queue_data(q, type, field) \
+    ((type *) (void *) ((unsigned char *) (q) -offsetof(type, field)))
 
 #endif /* HV_QUEUE_H */

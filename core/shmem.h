@@ -31,9 +31,9 @@ typedef int (*hv_shm_zone_init_pt)(hv_shm_zone_t *zone, void *data_old);
 struct hv_shm_zone_s {
     hv_str_t name;
     hv_shm_t shm;
-    const void *tag;            /* the module that owns it */
+    const void *tag; /* the module that owns it */
     hv_shm_zone_init_pt init;
-    void *data;                 /* set by init */
+    void *data; /* set by init */
 };
 
 /*
@@ -41,7 +41,7 @@ struct hv_shm_zone_s {
  * zone.  The cycle maps it after the configuration parsed.  NULL when the
  * name is declared with another size or tag (logged).
  */
-hv_shm_zone_t *hv_shm_zone_add(hv_conf_t *cf, const hv_str_t *name,
-    size_t size, const void *tag);
+hv_shm_zone_t *hv_shm_zone_add(
+    hv_conf_t *cf, const hv_str_t *name, size_t size, const void *tag);
 
 #endif /* HV_SHMEM_H */

@@ -10,7 +10,7 @@
 #define HV_SHMTX_H
 
 typedef struct {
-    volatile int64_t lock;      /* 0 when free, else the holder's pid */
+    volatile int64_t lock; /* 0 when free, else the holder's pid */
 } hv_shmtx_t;
 
 /* true when the lock was free and is now held by pid. */
@@ -19,9 +19,9 @@ hv_shmtx_trylock(hv_shmtx_t *mtx, pid_t pid)
 {
     int64_t expected = 0;
 
-    return mtx->lock == 0
-           && __atomic_compare_exchange_n(&mtx->lock, &expected,
-                  (int64_t) pid, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+    return mtx->lock == 0 &&
+           __atomic_compare_exchange_n(&mtx->lock, &expected, (int64_t) pid,
+               false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 /* Releases the lock if pid holds it; true when it did. */
@@ -30,8 +30,8 @@ hv_shmtx_unlock(hv_shmtx_t *mtx, pid_t pid)
 {
     int64_t expected = pid;
 
-    return __atomic_compare_exchange_n(&mtx->lock, &expected, 0, false,
-                                       __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+    return __atomic_compare_exchange_n(
+        &mtx->lock, &expected, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 }
 
 /* The master calls this for a dead worker: same as unlock on its behalf. */

@@ -18,12 +18,18 @@ typedef struct {
     hv_str_t value;
 } hv_keyval_t;
 
-#define hv_string(s) { sizeof(s) - 1, (unsigned char *) (s) }
-#define hv_null_string { 0, NULL }
-#define hv_str_set(str, text)                                                \
-    do {                                                                     \
-        (str)->len = sizeof(text) - 1;                                       \
-        (str)->data = (unsigned char *) (text);                              \
+#define hv_string(s)                         \
+    {                                        \
+        sizeof(s) - 1, (unsigned char *) (s) \
+    }
+#define hv_null_string \
+    {                  \
+        0, NULL        \
+    }
+#define hv_str_set(str, text)                   \
+    do {                                        \
+        (str)->len = sizeof(text) - 1;          \
+        (str)->data = (unsigned char *) (text); \
     } while (0)
 
 #define hv_tolower(c) ((c) >= 'A' && (c) <= 'Z' ? ((c) | 0x20) : (c))

@@ -12,9 +12,9 @@
 #define HV_TIMES_H
 
 typedef struct {
-    time_t sec;                 /* wall clock, seconds since the epoch */
-    hv_msec_t msec;             /* monotonic clock, milliseconds */
-    uint64_t wall_msec;         /* wall clock, milliseconds since epoch */
+    time_t sec;         /* wall clock, seconds since the epoch */
+    hv_msec_t msec;     /* monotonic clock, milliseconds */
+    uint64_t wall_msec; /* wall clock, milliseconds since epoch */
     /* "Tue, 24 Nov 2026 17:31:00 GMT" (29 bytes + NUL) */
     char http_date[32];
     /* "2026/11/24 17:31:00" (19 bytes + NUL), local time */

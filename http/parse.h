@@ -35,21 +35,21 @@
 #define HV_HTTP_VERSION_11 1001
 
 typedef struct {
-    int state;                  /* internal; 0 to start an element */
+    int state; /* internal; 0 to start an element */
 
     /* Request line, valid after HV_OK from the request-line parser. */
-    unsigned char *request_start;   /* first byte of the method */
-    unsigned char *request_end;     /* the CR or LF that ends the line */
-    unsigned char *method_end;      /* one past the method */
-    unsigned char *schema_start;    /* absolute-form: "http" */
+    unsigned char *request_start; /* first byte of the method */
+    unsigned char *request_end;   /* the CR or LF that ends the line */
+    unsigned char *method_end;    /* one past the method */
+    unsigned char *schema_start;  /* absolute-form: "http" */
     unsigned char *schema_end;
-    unsigned char *host_start;      /* absolute-form: authority host */
+    unsigned char *host_start; /* absolute-form: authority host */
     unsigned char *host_end;
-    unsigned char *uri_start;       /* origin-form path ('/'), or '*' */
-    unsigned char *uri_end;         /* one past the target */
-    unsigned char *args_start;      /* after '?', or NULL */
-    unsigned char *protocol_start;  /* "HTTP/1.1", NULL for HTTP/0.9 */
-    hv_uint_t method;               /* HV_HTTP_* */
+    unsigned char *uri_start;      /* origin-form path ('/'), or '*' */
+    unsigned char *uri_end;        /* one past the target */
+    unsigned char *args_start;     /* after '?', or NULL */
+    unsigned char *protocol_start; /* "HTTP/1.1", NULL for HTTP/0.9 */
+    hv_uint_t method;              /* HV_HTTP_* */
     int http_major;
     int http_minor;
     /* The path needs hv_http_parse_path(): it holds '%', "/." or "//". */
@@ -58,7 +58,7 @@ typedef struct {
     /* Header field, valid after HV_OK from the header parser. */
     unsigned char *header_name_start;
     unsigned char *header_name_end;
-    unsigned char *header_start;    /* value, surrounding spaces removed */
+    unsigned char *header_start; /* value, surrounding spaces removed */
     unsigned char *header_end;
 } hv_http_parser_t;
 
@@ -97,15 +97,15 @@ int hv_http_parse_path(const unsigned char *in, size_t len, unsigned char *out,
  * feeds on.
  */
 typedef struct {
-    int state;                  /* internal; 0 at the start of a body */
-    off_t size;                 /* data bytes of the current chunk left */
+    int state;  /* internal; 0 at the start of a body */
+    off_t size; /* data bytes of the current chunk left */
     /*
      * The fewest bytes certainly still part of the body (at least 1 until
      * HV_DONE): reading no more than this from the socket never swallows
      * a pipelined request that follows the body.
      */
     off_t length;
-    off_t total;                /* data bytes of every chunk so far */
+    off_t total; /* data bytes of every chunk so far */
 } hv_http_chunked_t;
 
 /*
