@@ -29,4 +29,14 @@
 void hv_conf_lex_init(hv_conf_lex_t *lx, const hv_str_t *name,
     const unsigned char *buf, size_t len);
 
+/*
+ * The known directive name nearest to the unknown name (NUL-terminated)
+ * for "did you mean", or NULL when none is near: every directive of
+ * cf->modules (hv_modules when NULL) whatever its context, "include", and
+ * the NULL-terminated extra list (may be NULL).  Returns a pointer into
+ * those tables; allocates nothing.
+ */
+const char *hv_conf_suggest(
+    hv_conf_t *cf, const hv_str_t *name, const char *const *extra);
+
 #endif /* HV_CONF_INTERNAL_H */

@@ -30,6 +30,12 @@ static int hv_conf_read_file(
 static void hv_conf_file_error(hv_conf_t *cf, hv_err_t err, const char *before,
     const hv_str_t *name, const char *after);
 static bool hv_conf_ignored(const hv_str_t *name);
+static void hv_conf_unknown(hv_conf_t *cf, const hv_str_t *name);
+static void hv_conf_log(hv_uint_t level, hv_conf_t *cf, hv_err_t err,
+    const char *after, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void hv_conf_vlog_error(hv_uint_t level, hv_conf_t *cf, hv_err_t err,
+    const char *after, const char *fmt, va_list args);
 
 
 /*
@@ -337,9 +343,30 @@ hv_conf_not_found(hv_conf_t *cf, int rc, bool found)
         return HV_CONF_OK;
     }
 
-    hv_conf_log_error(
-        HV_LOG_EMERG, cf, 0, "unknown directive \"%s\"", (char *) name->data);
+    hv_conf_unknown(cf, name);
     return HV_CONF_ERROR;
+}
+
+
+/*
+ * "unknown directive "X" in FILE:LINE", with ", did you mean "Y"?" after
+ * the location when a known name is near: the prefix stays what tools
+ * written for nginx match on.
+ */
+static void
+hv_conf_unknown(hv_conf_t *cf, const hv_str_t *name)
+{
+    char after[128];
+    const char *near;
+
+    near = hv_conf_suggest(cf, name, hv_conf_ignored_names);
+    after[0] = '\0';
+    if (near != NULL) {
+        snprintf(after, sizeof(after), ", did you mean \"%s\"?", near);
+    }
+
+    hv_conf_log(HV_LOG_EMERG, cf, 0, after, "unknown directive \"%s\"",
+        (char *) name->data);
 }
 
 
@@ -644,14 +671,36 @@ void
 hv_conf_log_error(
     hv_uint_t level, hv_conf_t *cf, hv_err_t err, const char *fmt, ...)
 {
-    char msg[HV_MAX_ERROR_STR];
-    hv_conf_lex_t *lx;
     va_list args;
-    int n;
 
     va_start(args, fmt);
-    n = vsnprintf(msg, sizeof(msg), fmt, args);
+    hv_conf_vlog_error(level, cf, err, "", fmt, args);
     va_end(args);
+}
+
+
+/* hv_conf_log_error() with AFTER put behind " in FILE:LINE". */
+static void
+hv_conf_log(hv_uint_t level, hv_conf_t *cf, hv_err_t err, const char *after,
+    const char *fmt, ...)
+{
+    va_list args;
+
+    va_start(args, fmt);
+    hv_conf_vlog_error(level, cf, err, after, fmt, args);
+    va_end(args);
+}
+
+
+static void
+hv_conf_vlog_error(hv_uint_t level, hv_conf_t *cf, hv_err_t err,
+    const char *after, const char *fmt, va_list args)
+{
+    char msg[HV_MAX_ERROR_STR];
+    hv_conf_lex_t *lx;
+    int n;
+
+    n = vsnprintf(msg, sizeof(msg), fmt, args);
 
     if (err != 0 && n >= 0 && (size_t) n < sizeof(msg)) {
         snprintf(msg + n, sizeof(msg) - n, " (%d: %s)", err, strerror(err));
@@ -660,12 +709,13 @@ hv_conf_log_error(
     lx = cf->lex;
 
     if (lx == NULL || hv_str_eq_cstr(&lx->name, HV_CONF_COMMAND_LINE)) {
-        hv_log_error(level, cf->log, 0, "%s in " HV_CONF_COMMAND_LINE, msg);
+        hv_log_error(
+            level, cf->log, 0, "%s in " HV_CONF_COMMAND_LINE "%s", msg, after);
         return;
     }
 
-    hv_log_error(level, cf->log, 0, "%s in %s:%lu", msg, (char *) lx->name.data,
-        (unsigned long) lx->line);
+    hv_log_error(level, cf->log, 0, "%s in %s:%lu%s", msg,
+        (char *) lx->name.data, (unsigned long) lx->line, after);
 }
 
 

@@ -350,6 +350,11 @@ hv_cycle_reopen_files(hv_cycle_t *cycle)
             continue;
         }
 
+        /* pending lines belong to the file being rotated away */
+        if (files[i]->flush != NULL) {
+            files[i]->flush(files[i], cycle->log);
+        }
+
         fd = hv_log_file_open(files[i]);
         if (fd == -1) {
             hv_log_error(HV_LOG_CRIT, cycle->log, errno, "open() \"%s\" failed",

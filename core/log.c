@@ -24,8 +24,9 @@ static const char *const hv_log_levels[] = { "stderr", "emerg", "alert", "crit",
  * configuration names its own), its file, the cached pid and the
  * start-up echo switch.
  */
-static hv_log_file_t hv_log_stderr_file = { 2, hv_string("stderr") };
-static hv_log_file_t hv_log_early_file = { -1, hv_null_string };
+static hv_log_file_t hv_log_stderr_file = { .fd = 2,
+    .name = hv_string("stderr") };
+static hv_log_file_t hv_log_early_file = { .fd = -1, .name = hv_null_string };
 static char hv_log_early_path[HV_LOG_PATH_MAX];
 static hv_log_t hv_log_early = { .level = HV_LOG_NOTICE,
     .file = &hv_log_stderr_file };

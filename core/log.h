@@ -39,6 +39,10 @@ typedef size_t (*hv_log_handler_pt)(hv_log_t *log, char *buf, size_t len);
 typedef struct hv_log_file_s {
     int fd;
     hv_str_t name; /* NUL-terminated absolute path, or "stderr" */
+    /* writes out what a user of the file holds back (a buffered access
+       log) before USR1 reopens it; NULL when nothing is buffered */
+    void (*flush)(struct hv_log_file_s *file, hv_log_t *log);
+    void *data; /* the flush function's state */
 } hv_log_file_t;
 
 struct hv_log_s {

@@ -106,6 +106,11 @@ main(int argc, char **argv)
 
     hv_time_update();
 
+    /* before the options: they keep pointers into argv */
+    if (hv_proctitle_init(argc, argv) != HV_OK) {
+        return 1;
+    }
+
     if (hv_get_options(argc, argv, &opt) != HV_OK) {
         return 1;
     }
@@ -234,6 +239,7 @@ hv_run(hv_cycle_t *cycle)
     hv_log_error(HV_LOG_NOTICE, cycle->log, 0, HIVE_VER);
 
     if (ccf->master_process) {
+        hv_proctitle_set("master process", true);
         return hv_master_run(cycle);
     }
 

@@ -45,4 +45,19 @@ int hv_signal_by_name(const char *name);
 /* Runs every module's exit_master hook (master and single process). */
 void hv_exit_master_hooks(hv_cycle_t *cycle);
 
+/*
+ * Moves argv's and environ's strings to the heap (argv[] and environ are
+ * repointed at the copies) so that the memory they held can carry the
+ * process title.  Called first thing in main(); HV_ERROR after a message
+ * on stderr.
+ */
+int hv_proctitle_init(int argc, char **argv);
+
+/*
+ * Sets the title /proc/PID/cmdline and ps show to "hive: WHAT", followed
+ * by the original command line when args is true; cut to the space the
+ * kernel gave argv and environ.  A no-op before hv_proctitle_init().
+ */
+void hv_proctitle_set(const char *what, bool args);
+
 #endif /* HV_PROCESS_INTERNAL_H */

@@ -38,6 +38,7 @@ hv_worker_run(hv_cycle_t *cycle, hv_int_t slot, hv_int_t worker, int channel,
     hv_process.channel = channel;
     hv_process.exiting = false;
     hv_log_pid_update();
+    hv_proctitle_set("worker process", false);
 
     /* the master's flags and blocked mask are not this process's */
     hv_sig_reconfigure = 0;
@@ -227,6 +228,7 @@ hv_worker_begin_shutdown(hv_cycle_t *cycle)
     struct itimerval itv;
 
     hv_process.exiting = true;
+    hv_proctitle_set("worker process is shutting down", false);
     hv_log_error(HV_LOG_NOTICE, cycle->log, 0, "gracefully shutting down");
 
     if (cycle->begin_shutdown != NULL) {

@@ -9,6 +9,13 @@
  * The files are the cycle's log files (hv_cycle_log_file), so USR1 reopens
  * them with the error log.
  *
+ * With buffer=SIZE a file's lines collect in a per-worker buffer (taken
+ * from the cycle pool at the first line, so the master never holds one)
+ * and go out with one write() when the next line would not fit, when the
+ * flush=TIME timer armed by the first pending line expires, before USR1
+ * reopens the file (the file's flush hook) and when the worker exits.  A
+ * line longer than the buffer is written directly, after the pending ones.
+ *
  * Formats are templates of the variable layer (http/variables.h),
  * evaluated with HV_HTTP_TPL_LOG: values are escaped as nginx's default
  * escaping does ('"', '\' and bytes outside 0x20..0x7e become \xHH) and
@@ -27,6 +34,17 @@ typedef struct {
     hv_http_log_format_t *format;
 } hv_http_log_t;
 
+/* The buffer of one file, shared by every access_log that names it. */
+typedef struct {
+    size_t size;
+    hv_msec_t flush;      /* 0: only when full, on reopen and at exit */
+    hv_pool_t *pool;      /* the cycle's: the buffer is allocated lazily */
+    hv_log_t *log;        /* the cycle's, for the timer's write errors */
+    unsigned char *start; /* NULL until the worker's first line */
+    unsigned char *pos;   /* end of the pending lines */
+    hv_event_t event;     /* the flush timer; data is the file */
+} hv_http_log_buf_t;
+
 /* A block's access_log: its logs, or none after "access_log off". */
 typedef struct {
     hv_array_t logs; /* hv_http_log_t */
@@ -43,6 +61,14 @@ static int hv_http_log_compile(
     hv_conf_t *cf, hv_http_log_format_t *fmt, const hv_str_t *text);
 static hv_http_access_log_conf_t *hv_http_access_log_create(hv_conf_t *cf);
 static void hv_http_log_write(hv_http_request_t *r, hv_http_log_t *log);
+static char *hv_http_log_buffer_params(
+    hv_conf_t *cf, int64_t *size, int64_t *flush);
+static char *hv_http_log_set_buffer(
+    hv_conf_t *cf, hv_log_file_t *file, size_t size, hv_msec_t flush);
+static void hv_http_log_flush_file(hv_log_file_t *file, hv_log_t *log);
+static void hv_http_log_flush_timer(hv_event_t *ev);
+static void hv_http_log_put(
+    hv_log_file_t *file, const unsigned char *data, size_t len, hv_log_t *log);
 
 
 /* The formats of the http block; "combined" is always the first. */
@@ -176,7 +202,7 @@ hv_http_access_log_create(hv_conf_t *cf)
 }
 
 
-static int
+static hv_http_log_t *
 hv_http_access_log_add(hv_conf_t *cf, hv_http_access_log_conf_t *alc,
     hv_str_t *path, hv_http_log_format_t *fmt)
 {
@@ -184,17 +210,97 @@ hv_http_access_log_add(hv_conf_t *cf, hv_http_access_log_conf_t *alc,
 
     log = hv_array_push(&alc->logs);
     if (log == NULL) {
-        return HV_ERROR;
+        return NULL;
     }
 
     if (hv_conf_full_name(cf->cycle, path, false) != HV_OK) {
-        return HV_ERROR;
+        return NULL;
     }
 
     log->file = hv_cycle_log_file(cf->cycle, path);
     log->format = fmt;
 
-    return log->file != NULL ? HV_OK : HV_ERROR;
+    return log->file != NULL ? log : NULL;
+}
+
+
+/* The buffer=SIZE and flush=TIME after the format (0 when absent). */
+static char *
+hv_http_log_buffer_params(hv_conf_t *cf, int64_t *size, int64_t *flush)
+{
+    hv_str_t *value = cf->args->elts, v;
+    hv_uint_t i;
+
+    *size = 0;
+    *flush = 0;
+    for (i = 3; i < cf->args->nelts; i++) {
+        if (value[i].len > 7 && memcmp(value[i].data, "buffer=", 7) == 0) {
+            v.data = value[i].data + 7;
+            v.len = value[i].len - 7;
+            *size = hv_conf_parse_size(&v);
+            if (*size <= 0) {
+                goto invalid;
+            }
+        } else if (value[i].len > 6 &&
+                   memcmp(value[i].data, "flush=", 6) == 0) {
+            v.data = value[i].data + 6;
+            v.len = value[i].len - 6;
+            *flush = hv_conf_parse_msec(&v);
+            if (*flush <= 0) {
+                goto invalid;
+            }
+        } else {
+            goto invalid;
+        }
+    }
+
+    if (*flush > 0 && *size == 0) {
+        return "has \"flush\" without \"buffer\"";
+    }
+
+    return HV_CONF_OK;
+
+invalid:
+    hv_conf_log_error(HV_LOG_EMERG, cf, 0, "invalid parameter \"%.*s\"",
+        (int) value[i].len, value[i].data);
+    return HV_CONF_ERROR;
+}
+
+
+/* Gives file a buffer; every access_log of one file must agree on it. */
+static char *
+hv_http_log_set_buffer(
+    hv_conf_t *cf, hv_log_file_t *file, size_t size, hv_msec_t flush)
+{
+    hv_http_log_buf_t *buf = file->data;
+
+    if (buf != NULL) {
+        if (buf->size != size || buf->flush != flush) {
+            hv_conf_log_error(HV_LOG_EMERG, cf, 0,
+                "access_log \"%s\" already defined with conflicting "
+                "parameters",
+                (char *) file->name.data);
+            return HV_CONF_ERROR;
+        }
+        return HV_CONF_OK;
+    }
+
+    buf = hv_pcalloc(cf->pool, sizeof(hv_http_log_buf_t));
+    if (buf == NULL) {
+        return HV_CONF_ERROR;
+    }
+
+    buf->size = size;
+    buf->flush = flush;
+    buf->pool = cf->cycle->pool;
+    buf->log = cf->cycle->log;
+    buf->event.data = file;
+    buf->event.handler = hv_http_log_flush_timer;
+
+    file->data = buf;
+    file->flush = hv_http_log_flush_file;
+
+    return HV_CONF_OK;
 }
 
 
@@ -207,7 +313,10 @@ hv_http_core_access_log(hv_conf_t *cf, const hv_command_t *cmd, void *conf)
     hv_http_access_log_conf_t *alc;
     hv_http_log_format_t **fp, *fmt;
     hv_array_t *formats;
+    hv_http_log_t *log;
+    int64_t size, flush;
     hv_uint_t i;
+    char *rv;
 
     (void) cmd;
 
@@ -251,20 +360,20 @@ hv_http_core_access_log(hv_conf_t *cf, const hv_command_t *cmd, void *conf)
         fmt = fp[i];
     }
 
-    /* buffering comes with the HTTP core's issue 3; writes are direct */
-    for (i = 3; i < cf->args->nelts; i++) {
-        if ((value[i].len > 7 && memcmp(value[i].data, "buffer=", 7) == 0) ||
-            (value[i].len > 6 && memcmp(value[i].data, "flush=", 6) == 0)) {
-            continue;
-        }
-        hv_conf_log_error(HV_LOG_EMERG, cf, 0, "invalid parameter \"%.*s\"",
-            (int) value[i].len, value[i].data);
-        return HV_CONF_ERROR;
+    rv = hv_http_log_buffer_params(cf, &size, &flush);
+    if (rv != HV_CONF_OK) {
+        return rv;
     }
 
     path = value[1];
-    if (hv_http_access_log_add(cf, alc, &path, fmt) != HV_OK) {
+    log = hv_http_access_log_add(cf, alc, &path, fmt);
+    if (log == NULL) {
         return HV_CONF_ERROR;
+    }
+
+    if (size > 0) {
+        return hv_http_log_set_buffer(
+            cf, log->file, (size_t) size, (hv_msec_t) flush);
     }
 
     return HV_CONF_OK;
@@ -293,7 +402,7 @@ hv_http_access_log_merge(
         }
         fp = formats->elts;
         hv_str_set(&path, HV_HTTP_LOG_PATH);
-        if (hv_http_access_log_add(cf, alc, &path, fp[0]) != HV_OK) {
+        if (hv_http_access_log_add(cf, alc, &path, fp[0]) == NULL) {
             return HV_ERROR;
         }
         prev->access_log = alc;
@@ -330,19 +439,47 @@ hv_http_access_log_handler(hv_http_request_t *r)
 }
 
 
-/* One line: measure, build in the request pool, one write(). */
+/*
+ * One line: measured, then built straight into the file's buffer when it
+ * fits there, else in the request pool and written with one write().
+ */
 static void
 hv_http_log_write(hv_http_request_t *r, hv_http_log_t *log)
 {
+    hv_http_log_buf_t *buf = log->file->data;
+    hv_log_t *elog = &r->connection->log;
     unsigned char *line, *p;
     size_t len;
-    ssize_t w;
 
     if (log->file->fd == -1) {
         return;
     }
 
     len = hv_http_template_len(r, log->format->tpl, HV_HTTP_TPL_LOG) + 1;
+
+    if (buf != NULL && len <= buf->size) {
+        if (buf->start == NULL) {
+            buf->start = hv_pnalloc(buf->pool, buf->size);
+            buf->pos = buf->start;
+        }
+
+        if (buf->start != NULL) {
+            if (len > buf->size - (size_t) (buf->pos - buf->start)) {
+                hv_http_log_flush_file(log->file, elog);
+            }
+
+            if (buf->pos == buf->start && buf->flush > 0 &&
+                !buf->event.timer_set) {
+                hv_event_add_timer(&buf->event, buf->flush);
+            }
+
+            p = hv_http_template_write(
+                r, log->format->tpl, HV_HTTP_TPL_LOG, buf->pos);
+            *p++ = '\n';
+            buf->pos = p;
+            return;
+        }
+    }
 
     line = hv_pnalloc(r->pool, len);
     if (line == NULL) {
@@ -352,13 +489,70 @@ hv_http_log_write(hv_http_request_t *r, hv_http_log_t *log)
     p = hv_http_template_write(r, log->format->tpl, HV_HTTP_TPL_LOG, line);
     *p++ = '\n';
 
-    w = write(log->file->fd, line, (size_t) (p - line));
+    /* the pending lines go first: the file keeps request order */
+    if (buf != NULL) {
+        hv_http_log_flush_file(log->file, elog);
+    }
+
+    hv_http_log_put(log->file, line, (size_t) (p - line), elog);
+}
+
+
+/* The file's flush hook: the pending lines in one write(). */
+static void
+hv_http_log_flush_file(hv_log_file_t *file, hv_log_t *log)
+{
+    hv_http_log_buf_t *buf = file->data;
+
+    if (buf == NULL || buf->start == NULL || buf->pos == buf->start) {
+        return;
+    }
+
+    hv_http_log_put(file, buf->start, (size_t) (buf->pos - buf->start), log);
+    buf->pos = buf->start;
+}
+
+
+/* flush=TIME expired; a flush since then leaves nothing to write. */
+static void
+hv_http_log_flush_timer(hv_event_t *ev)
+{
+    hv_log_file_t *file = ev->data;
+    hv_http_log_buf_t *buf = file->data;
+
+    ev->timedout = 0;
+    hv_http_log_flush_file(file, buf->log);
+}
+
+
+void
+hv_http_access_log_exit_worker(hv_cycle_t *cycle)
+{
+    hv_log_file_t **files = cycle->open_files.elts;
+    hv_uint_t i;
+
+    /* the event layer has already dropped its timers: only the writes */
+    for (i = 0; i < cycle->open_files.nelts; i++) {
+        if (files[i]->flush == hv_http_log_flush_file) {
+            hv_http_log_flush_file(files[i], cycle->log);
+        }
+    }
+}
+
+
+static void
+hv_http_log_put(
+    hv_log_file_t *file, const unsigned char *data, size_t len, hv_log_t *log)
+{
+    ssize_t w;
+
+    w = write(file->fd, data, len);
     if (w == -1) {
-        hv_log_error(HV_LOG_ERR, &r->connection->log, errno,
-            "write() to \"%s\" failed", (char *) log->file->name.data);
-    } else if (w != p - line) {
-        hv_log_error(HV_LOG_ERR, &r->connection->log, 0,
+        hv_log_error(HV_LOG_ERR, log, errno, "write() to \"%s\" failed",
+            (char *) file->name.data);
+    } else if ((size_t) w != len) {
+        hv_log_error(HV_LOG_ERR, log, 0,
             "write() to \"%s\" was incomplete: %zd of %zu",
-            (char *) log->file->name.data, w, (size_t) (p - line));
+            (char *) file->name.data, w, len);
     }
 }

@@ -68,6 +68,8 @@ static const hv_command_t hv_http_core_commands[] = {
         NULL },
     { "default_type", HV_HTTP_ALL | HV_CONF_TAKE1, hv_conf_set_str_slot,
         HV_CONF_LOC, hv_loc_field(default_type), NULL },
+    { "charset", HV_HTTP_ALL | HV_CONF_TAKE1, hv_conf_set_str_slot, HV_CONF_LOC,
+        hv_loc_field(charset), NULL },
     { "types", HV_HTTP_ALL | HV_CONF_BLOCK | HV_CONF_NOARGS, hv_http_core_types,
         HV_CONF_LOC, 0, NULL },
     { "return", HV_HTTP_SRV_CONF | HV_HTTP_LOC_CONF | HV_CONF_TAKE12,
@@ -144,6 +146,7 @@ const hv_module_t hv_http_core_module = {
     .type = HV_HTTP_MODULE,
     .ctx = &hv_http_core_module_ctx,
     .commands = hv_http_core_commands,
+    .exit_worker = hv_http_access_log_exit_worker,
 };
 
 
@@ -160,15 +163,13 @@ hv_http_core_postconfiguration(hv_conf_t *cf)
     cmcf->top_header_filter = hv_http_core_headers_filter;
     cmcf->top_body_filter = hv_http_write_filter;
 
-    if (hv_http_add_phase_handler(cf, HV_HTTP_REWRITE_PHASE,
-            hv_http_core_return_handler)
-        != HV_OK)
-    {
+    if (hv_http_add_phase_handler(
+            cf, HV_HTTP_REWRITE_PHASE, hv_http_core_return_handler) != HV_OK) {
         return HV_ERROR;
     }
 
-    return hv_http_add_phase_handler(cf, HV_HTTP_LOG_PHASE,
-        hv_http_access_log_handler);
+    return hv_http_add_phase_handler(
+        cf, HV_HTTP_LOG_PHASE, hv_http_access_log_handler);
 }
 
 
@@ -332,6 +333,10 @@ hv_http_core_merge_loc_conf(hv_conf_t *cf, void *parent, void *child)
     }
 
     hv_conf_merge_str(&conf->default_type, &prev->default_type, "text/plain");
+    hv_conf_merge_str(&conf->charset, &prev->charset, "off");
+    if (hv_str_eq_cstr(&conf->charset, "off")) {
+        conf->charset.len = 0; /* data stays set: "off" is inherited */
+    }
     hv_conf_merge_msec(
         &conf->keepalive_timeout, prev->keepalive_timeout, 75000);
     if (conf->keepalive_header == HV_CONF_UNSET) {
@@ -563,6 +568,8 @@ hv_http_core_headers_filter(hv_http_request_t *r)
     if (r->loc_conf == NULL) {
         return hv_http_header_filter(r);
     }
+
+    hv_http_set_charset(r);
 
     clcf = hv_http_core_loc(r);
     if (clcf->headers == NULL) {

@@ -114,8 +114,8 @@ typedef struct {
      * runs it, or closes the connection.  A client that sent plain HTTP
      * instead gets `ready` with c->ssl NULL, and the engine answers 400.
      */
-    void (*ssl_handshake)(hv_connection_t *c,
-        struct hv_http_addr_conf_s *ac, hv_event_handler_pt ready);
+    void (*ssl_handshake)(hv_connection_t *c, struct hv_http_addr_conf_s *ac,
+        hv_event_handler_pt ready);
 } hv_http_core_main_conf_t;
 
 typedef struct hv_http_core_loc_conf_s hv_http_core_loc_conf_t;
@@ -160,7 +160,7 @@ typedef struct {
     hv_str_t key;
     hv_str_t value;
     struct hv_http_template_s *tpl; /* value, compiled (variables.h) */
-    bool always; /* also on error responses */
+    bool always;                    /* also on error responses */
 } hv_http_add_header_t;
 
 #define HV_HTTP_ALIAS_WHOLE ((size_t) -1)
@@ -192,6 +192,7 @@ struct hv_http_core_loc_conf_s {
                           the whole path) */
     hv_array_t *index; /* hv_str_t */
     hv_str_t default_type;
+    hv_str_t charset;  /* "charset": added to text types; len 0: off */
     hv_array_t *types; /* hv_keyval_t: extension -> type */
     struct hv_http_types_hash_s *types_hash; /* internal: of types */
 
@@ -278,8 +279,8 @@ void hv_http_handler(hv_http_request_t *r);
  * Appends a handler to a phase; called from a module's postconfiguration.
  * Handlers of one phase run in auto/modules order.  HV_OK or HV_ERROR.
  */
-int hv_http_add_phase_handler(hv_conf_t *cf, hv_http_phase_t phase,
-    hv_http_handler_pt handler);
+int hv_http_add_phase_handler(
+    hv_conf_t *cf, hv_http_phase_t phase, hv_http_handler_pt handler);
 
 /*
  * Finds the location for r->uri and sets r->loc_conf and content_handler
@@ -319,6 +320,13 @@ int hv_http_set_location(hv_http_request_t *r, const hv_str_t *uri);
 /* The MIME type for r->exten in the location's types, else default_type;
  * sets r->headers_out.content_type. */
 void hv_http_set_content_type(hv_http_request_t *r);
+
+/*
+ * Sets r->headers_out.charset to the location's "charset" when the response
+ * has one of the text types nginx's charset_types lists by default and no
+ * charset yet.  Runs in the core's header filter, so every response gets it.
+ */
+void hv_http_set_charset(hv_http_request_t *r);
 
 /* The MIME type of one extension in the location's types (NULL when
  * the extension is not listed); case-insensitive. */

@@ -2,8 +2,8 @@
  * http/http_core_internal.h - what the files of the HTTP core's
  * configuration side (http_block.c, core_module.c, core_setters.c,
  * location.c, virtual_server.c, phase.c, mime.c, access_log.c,
- * map_path.c, regex.c, variables*.c) share with each other; not part of the HTTP layer's public
- * interface.
+ * map_path.c, regex.c, variables*.c) share with each other; not part of the
+ * HTTP layer's public interface.
  */
 #ifndef HV_HTTP_CORE_INTERNAL_H
 #define HV_HTTP_CORE_INTERNAL_H
@@ -125,5 +125,7 @@ char *hv_http_core_log_format(
 int hv_http_access_log_merge(hv_conf_t *cf, hv_http_core_loc_conf_t *prev,
     hv_http_core_loc_conf_t *conf);
 int hv_http_access_log_handler(hv_http_request_t *r);
+/* Writes out the buffered lines of every access log (worker exit). */
+void hv_http_access_log_exit_worker(hv_cycle_t *cycle);
 
 #endif /* HV_HTTP_CORE_INTERNAL_H */

@@ -278,4 +278,40 @@ hv_http_set_content_type(hv_http_request_t *r)
 
     type = hv_http_find_type(clcf, &r->exten);
     r->headers_out.content_type = (type != NULL) ? *type : clcf->default_type;
+
+    /* now, so that multipart/byteranges parts carry it too */
+    hv_http_set_charset(r);
+}
+
+
+void
+hv_http_set_charset(hv_http_request_t *r)
+{
+    /* nginx's default charset_types, and the type mime.types gives .js */
+    static const char *const text[] = { "text/html", "text/xml", "text/plain",
+        "text/vnd.wap.wml", "application/javascript", "application/rss+xml",
+        "text/javascript" };
+    hv_http_core_loc_conf_t *clcf;
+    hv_str_t type;
+    hv_uint_t i;
+
+    clcf = hv_http_core_loc(r);
+    type = r->headers_out.content_type;
+
+    if (clcf->charset.len == 0 || r->headers_out.charset.len > 0 ||
+        type.len == 0) {
+        return;
+    }
+
+    /* a type that names its own parameters keeps them */
+    if (memchr(type.data, ';', type.len) != NULL) {
+        return;
+    }
+
+    for (i = 0; i < hv_nelems(text); i++) {
+        if (hv_str_caseeq_cstr(&type, text[i])) {
+            r->headers_out.charset = clcf->charset;
+            return;
+        }
+    }
 }

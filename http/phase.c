@@ -332,8 +332,8 @@ hv_http_log_request(hv_http_request_t *r)
 
 
 int
-hv_http_add_phase_handler(hv_conf_t *cf, hv_http_phase_t phase,
-    hv_http_handler_pt handler)
+hv_http_add_phase_handler(
+    hv_conf_t *cf, hv_http_phase_t phase, hv_http_handler_pt handler)
 {
     hv_http_core_main_conf_t *cmcf = hv_http_conf_main(cf, http_core);
     hv_http_handler_pt *h;

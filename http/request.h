@@ -14,12 +14,12 @@ typedef struct hv_http_request_s hv_http_request_t;
 typedef struct {
     hv_str_t key;
     hv_str_t value;
-    unsigned char *lowcase_key;     /* key lower-cased, key.len bytes */
-    unsigned hidden:1;              /* removed from the output */
+    unsigned char *lowcase_key; /* key lower-cased, key.len bytes */
+    unsigned hidden:1;          /* removed from the output */
 } hv_http_header_t;
 
 typedef struct {
-    hv_array_t headers;             /* hv_http_header_t, in order */
+    hv_array_t headers; /* hv_http_header_t, in order */
 
     /* The fields the core interprets (NULL when absent). */
     hv_http_header_t *host;
@@ -36,22 +36,22 @@ typedef struct {
     hv_http_header_t *referer;
     hv_http_header_t *expect;
 
-    hv_str_t server;                /* the host name, lower case, no port */
-    off_t content_length_n;         /* -1 when absent */
-    unsigned chunked:1;             /* Transfer-Encoding: chunked */
+    hv_str_t server;        /* the host name, lower case, no port */
+    off_t content_length_n; /* -1 when absent */
+    unsigned chunked:1;     /* Transfer-Encoding: chunked */
     unsigned connection_close:1;
     unsigned connection_keep_alive:1;
 } hv_http_headers_in_t;
 
 typedef struct {
     hv_uint_t status;
-    hv_str_t status_line;           /* overrides the standard reason */
-    hv_array_t headers;             /* hv_http_header_t: extra fields */
+    hv_str_t status_line; /* overrides the standard reason */
+    hv_array_t headers;   /* hv_http_header_t: extra fields */
 
     hv_str_t content_type;
     hv_str_t charset;
-    off_t content_length_n;         /* -1: unknown (chunked or close) */
-    time_t last_modified_time;      /* -1: none */
+    off_t content_length_n;    /* -1: unknown (chunked or close) */
+    time_t last_modified_time; /* -1: none */
     hv_http_header_t *location;
     hv_http_header_t *etag;
     hv_http_header_t *content_encoding;
@@ -88,11 +88,11 @@ typedef struct {
  * handler will add its fields here.
  */
 typedef struct {
-    off_t rest;                 /* Content-Length bytes still to come */
-    hv_http_chunked_t chunked;  /* the decoder, for chunked bodies */
-    off_t limit;                /* client_max_body_size while the body
-                                   is read before the response; 0: none */
-    unsigned done:1;            /* every byte of the body was consumed */
+    off_t rest;                /* Content-Length bytes still to come */
+    hv_http_chunked_t chunked; /* the decoder, for chunked bodies */
+    off_t limit;               /* client_max_body_size while the body
+                                  is read before the response; 0: none */
+    unsigned done:1;           /* every byte of the body was consumed */
 } hv_http_request_body_t;
 
 typedef void (*hv_http_event_handler_pt)(hv_http_request_t *r);
@@ -101,66 +101,66 @@ typedef int (*hv_http_handler_pt)(hv_http_request_t *r);
 struct hv_http_request_s {
     hv_connection_t *connection;
     hv_pool_t *pool;
-    hv_buf_t *header_in;            /* the buffer the header was read into */
+    hv_buf_t *header_in; /* the buffer the header was read into */
 
-    void **main_conf;               /* objects of the chosen server and */
-    void **srv_conf;                /* location, indexed by module */
+    void **main_conf; /* objects of the chosen server and */
+    void **srv_conf;  /* location, indexed by module */
     void **loc_conf;
-    void **ctx;                     /* per-module state, HV_MODULES_N */
+    void **ctx; /* per-module state, HV_MODULES_N */
 
     hv_http_parser_t parser;
     hv_http_headers_in_t headers_in;
     hv_http_headers_out_t headers_out;
 
-    hv_uint_t method;               /* HV_HTTP_* */
-    hv_uint_t http_version;         /* 1000 * major + minor */
+    hv_uint_t method;       /* HV_HTTP_* */
+    hv_uint_t http_version; /* 1000 * major + minor */
     hv_str_t request_line;
     hv_str_t method_name;
-    hv_str_t unparsed_uri;          /* the target as received */
-    hv_str_t uri;                   /* decoded, dot segments removed */
-    hv_str_t args;                  /* after '?', undecoded */
-    hv_str_t exten;                 /* extension of uri's last segment */
-    hv_str_t http_protocol;         /* "HTTP/1.1" */
+    hv_str_t unparsed_uri;  /* the target as received */
+    hv_str_t uri;           /* decoded, dot segments removed */
+    hv_str_t args;          /* after '?', undecoded */
+    hv_str_t exten;         /* extension of uri's last segment */
+    hv_str_t http_protocol; /* "HTTP/1.1" */
 
     hv_http_event_handler_pt read_event_handler;
     hv_http_event_handler_pt write_event_handler;
     hv_http_handler_pt content_handler; /* chosen for the location */
-    hv_int_t phase_handler;         /* next handler of the phase engine */
+    hv_int_t phase_handler;             /* next handler of the phase engine */
 
-    hv_chain_t *out;                /* output not yet sent */
-    off_t body_bytes_sent;          /* of the response body */
-    off_t bytes_sent;               /* header and body, chunk framing too */
-    off_t header_size;              /* bytes of the response header */
-    off_t request_length;           /* bytes of the request */
-    hv_http_request_body_t *request_body;   /* NULL until the body is
-                                               read or discarded */
-    hv_uint_t err_status;           /* error_page: the status the
-                                       response gets whatever its target
-                                       answers; 0: the target's own */
+    hv_chain_t *out;       /* output not yet sent */
+    off_t body_bytes_sent; /* of the response body */
+    off_t bytes_sent;      /* header and body, chunk framing too */
+    off_t header_size;     /* bytes of the response header */
+    off_t request_length;  /* bytes of the request */
+    hv_http_request_body_t *request_body; /* NULL until the body is
+                                             read or discarded */
+    hv_uint_t err_status;                 /* error_page: the status the
+                                             response gets whatever its target
+                                             answers; 0: the target's own */
     hv_msec_t start_msec;
     time_t start_sec;
 
-    hv_uint_t uri_changes;          /* internal redirects left */
-    hv_uint_t count;                /* references: request ends at 0 */
-    hv_str_t *captures;             /* $0..$9 of the last regex match
-                                       (http/regex.c), ncaptures of them */
+    hv_uint_t uri_changes; /* internal redirects left */
+    hv_uint_t count;       /* references: request ends at 0 */
+    hv_str_t *captures;    /* $0..$9 of the last regex match
+                              (http/regex.c), ncaptures of them */
     hv_uint_t ncaptures;
-    hv_array_t *named_captures;     /* hv_keyval_t: (?<name>...) groups
-                                       of every match so far, or NULL */
+    hv_array_t *named_captures; /* hv_keyval_t: (?<name>...) groups
+                                   of every match so far, or NULL */
 
-    unsigned header_only:1;         /* HEAD, 204, 304: no body */
-    unsigned keepalive:1;           /* the connection stays open */
-    unsigned chunked:1;             /* the response body is chunked */
-    unsigned internal:1;            /* after an internal redirect */
-    unsigned uri_changed:1;         /* the phase engine must re-find */
+    unsigned header_only:1; /* HEAD, 204, 304: no body */
+    unsigned keepalive:1;   /* the connection stays open */
+    unsigned chunked:1;     /* the response body is chunked */
+    unsigned internal:1;    /* after an internal redirect */
+    unsigned uri_changed:1; /* the phase engine must re-find */
     unsigned header_sent:1;
-    unsigned done:1;                /* the response is complete */
+    unsigned done:1; /* the response is complete */
     unsigned logged:1;
-    unsigned discard_body:1;        /* the body is being read away */
-    unsigned error_page:1;          /* an error page is being served */
+    unsigned discard_body:1; /* the body is being read away */
+    unsigned error_page:1;   /* an error page is being served */
     unsigned lingering_close:1;
-    unsigned pipeline:1;            /* its bytes came behind the
-                                       previous request's ($pipe) */
+    unsigned pipeline:1; /* its bytes came behind the
+                            previous request's ($pipe) */
 };
 
 /*
@@ -241,8 +241,8 @@ hv_int_t hv_http_send_response(hv_http_request_t *r, hv_uint_t status,
  * headers_out.location, etag and content_encoding, which point into that
  * array, valid when the array grows.
  */
-hv_http_header_t *hv_http_add_header_out(hv_http_request_t *r,
-    const char *key, const hv_str_t *value);
+hv_http_header_t *hv_http_add_header_out(
+    hv_http_request_t *r, const char *key, const hv_str_t *value);
 
 /* The reason phrase of a status as nginx words it ("405 Not Allowed"),
  * or NULL for an unknown code. */
@@ -252,8 +252,8 @@ const hv_str_t *hv_http_status_line(hv_uint_t status);
  * Restarts the request at another URI (index files, error_page): the
  * location is looked up again.  Bounded by uri_changes (10): past it, 500.
  */
-hv_int_t hv_http_internal_redirect(hv_http_request_t *r, const hv_str_t *uri,
-    const hv_str_t *args);
+hv_int_t hv_http_internal_redirect(
+    hv_http_request_t *r, const hv_str_t *uri, const hv_str_t *args);
 
 /*
  * Sets r->exten from r->uri: the text after the last dot of the last path

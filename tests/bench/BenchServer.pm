@@ -65,11 +65,15 @@ sub free_port {
 
 # %o: name, kind (hive|nginx|h2o|lighttpd), bin, dir (private, created),
 # docroot, workers, accept (hive: mutex|exclusive|reuseport|handoff;
-# nginx: on|off|reuseport), mime (hive's mime.types).
+# nginx: on|off|reuseport), mime (hive's mime.types); cert and key (PEM
+# paths, optional): a second port serves TLS with them, session
+# resumption off (every handshake is a full one), and /100k.html is
+# gzipped at level 1 (the server's lowest) for clients that accept it.
 sub new {
     my ($class, %o) = @_;
     my $self = bless { workers => 2, owner => $$, %o }, $class;
     $self->{port} = free_port();
+    $self->{tls_port} = free_port() if $self->{cert};
     make_path("$self->{dir}/logs", "$self->{dir}/conf");
     chmod 0755, $self->{dir};
 
@@ -84,23 +88,52 @@ sub name { $_[0]{name} }
 sub kind { $_[0]{kind} }
 sub port { $_[0]{port} }
 sub pid { $_[0]{pid} }
-sub url { "http://127.0.0.1:$_[0]{port}$_[1]" }
+sub tls_port { $_[0]{tls_port} }
+sub has_tls { defined $_[0]{tls_port} }
+
+# The URL of a path, over TLS when $tls is true.
+sub url {
+    my ($self, $path, $tls) = @_;
+    return $tls ? "https://127.0.0.1:$self->{tls_port}$path"
+        : "http://127.0.0.1:$self->{port}$path";
+}
 
 # Only hive and nginx can answer /pid with the worker's pid.
 sub has_pid { $_[0]{kind} eq 'hive' || $_[0]{kind} eq 'nginx' }
 
 sub _write {
-    my ($self, $rel, $text) = @_;
-    open(my $fh, '>', "$self->{dir}/$rel") or die "bench: $rel: $!\n";
+    my ($self, $rel, $text, $mode) = @_;
+    open(my $fh, $mode // '>', "$self->{dir}/$rel")
+        or die "bench: $rel: $!\n";
     print $fh $text;
     close $fh or die "bench: $rel: $!\n";
 }
 
 # hive and nginx share a syntax; they differ in the /pid handler, the
-# accept settings and how the foreground mode is asked for.
+# accept settings and how the foreground mode is asked for.  With a
+# certificate: the TLS listener (no session cache, no tickets, so that
+# a handshake line measures full handshakes; TLS 1.3 as the peers,
+# which nginx 1.22 does not offer by default) and the gzip location.
 sub _nginx_like {
     my ($self, $pid_handler, $events, $listen_opt) = @_;
     my ($d, $root, $n, $port) = @$self{qw(dir docroot workers port)};
+    my $tls = '';
+    if ($self->{cert}) {
+        $tls = <<"EOF";
+        listen 127.0.0.1:$self->{tls_port} ssl$listen_opt;
+        ssl_certificate $self->{cert};
+        ssl_certificate_key $self->{key};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache off;
+        ssl_session_tickets off;
+
+        location = /100k.html {
+            gzip on;
+            gzip_comp_level 1;
+        }
+
+EOF
+    }
     return <<"EOF";
 worker_processes $n;
 user nobody nogroup;
@@ -118,11 +151,12 @@ http {
     sendfile on;
     keepalive_requests 1000000;
     keepalive_timeout 65s;
+    open_file_cache max=1000 inactive=60s;
 
     server {
         listen 127.0.0.1:$port$listen_opt;
         root $root;
-
+$tls
         location = /pid {
             $pid_handler
         }
@@ -130,6 +164,8 @@ http {
 }
 EOF
 }
+
+sub _append { $_[0]->_write($_[1], $_[2], '>>') }
 
 sub _conf_hive {
     my ($self) = @_;
@@ -163,20 +199,39 @@ sub _conf_nginx {
 sub _conf_h2o {
     my ($self) = @_;
     my ($d, $root, $n, $port) = @$self{qw(dir docroot workers port)};
+    my $paths = "    paths:\n";
+    my ($global, $tls_host) = ('', '');
+    if ($self->{cert}) {
+        # h2o 2.2 has no gzip level knob: its default (quality 1)
+        $paths .= "      /100k.html:\n        file.file: $root/100k.html\n"
+            . "        compress: [ gzip ]\n";
+        $global = "ssl-session-resumption:\n  mode: off\n";
+    }
+    $paths .= "      /:\n        file.dir: $root\n";
+    if ($self->{cert}) {
+        # a listen of 2.2 takes one port: the TLS port is a second host
+        $tls_host = <<"EOF" . $paths;
+  tls:
+    listen:
+      host: 127.0.0.1
+      port: $self->{tls_port}
+      ssl:
+        certificate-file: $self->{cert}
+        key-file: $self->{key}
+EOF
+    }
     $self->_write('conf/h2o.conf', <<"EOF");
 user: nobody
 num-threads: $n
 max-connections: 16384
 error-log: $d/logs/error.log
 pid-file: $d/logs/server.pid
-listen:
+${global}listen:
   host: 127.0.0.1
   port: $port
 hosts:
   default:
-    paths:
-      /:
-        file.dir: $root
+$paths$tls_host
 EOF
     $self->{cmd} = [ $self->{bin}, '-c', "$d/conf/h2o.conf" ];
 }
@@ -201,6 +256,20 @@ server.max-keep-alive-idle = 65
 server.event-handler = "linux-sysepoll"
 server.network-backend = "sendfile"
 mimetype.assign = ( ".html" => "text/html", ".bin" => "application/octet-stream" )
+EOF
+    $self->_append('conf/lighttpd.conf', <<"EOF") if $self->{cert};
+server.modules += ( "mod_openssl", "mod_deflate" )
+\$SERVER["socket"] == "127.0.0.1:$self->{tls_port}" {
+    ssl.engine = "enable"
+    ssl.pemfile = "$self->{cert}"
+    ssl.privkey = "$self->{key}"
+    ssl.openssl.ssl-conf-cmd = ( "Options" => "-SessionTicket" )
+}
+\$HTTP["url"] == "/100k.html" {
+    deflate.mimetypes = ( "text/html" )
+    deflate.allowed-encodings = ( "gzip" )
+    deflate.compression-level = 1
+}
 EOF
     $self->{cmd} = [ $self->{bin}, '-D', '-f', "$d/conf/lighttpd.conf" ];
 }

@@ -146,6 +146,17 @@ is($code, 1, '-t: error in an include exits 1');
 like($out, qr/unknown directive "not_a_directive" in \Q$dir\E\/conf\/inc\.conf:3$/m,
     '-t: the include\'s FILE:LINE');
 
+# a misspelled directive gets the nearest known name after FILE:LINE
+my $typo = $t->subst($t->config_prelude . $body);
+$typo =~ s/^worker_processes 1;$/wroker_processes 1;/m;
+my $typo_line = line_of($typo, 'wroker_processes');
+$t->write_file('conf/typo.conf', $typo);
+($code, $out) = $t->run_cmd('-p', "$dir/", '-c', "$dir/conf/typo.conf",
+    '-e', 'stderr', '-t');
+is($code, 1, '-t: a misspelled directive exits 1');
+like($out, qr/\[emerg\] \S+ unknown directive "wroker_processes" in \Q$dir\E\/conf\/typo\.conf:$typo_line, did you mean "worker_processes"\?$/m,
+    '-t: did you mean "worker_processes"?');
+
 # --- -T ---------------------------------------------------------------------
 
 $t->write_file('conf/inc.conf', "worker_processes 1;\n");

@@ -32,6 +32,8 @@ ok(-f "$root/conf/server.conf.default", 'conf/server.conf.default');
 ok(-f "$root/conf/mime.types", 'conf/mime.types');
 ok(-f "$root/html/index.html", 'html/index.html');
 ok(-d "$root/logs", 'logs/');
+like(slurp("$root/share/man/man8/hive.8") // '', qr/\A\.TH HIVE 8 /,
+    'share/man/man8/hive.8 is the hive(8) man page');
 
 my $version = `'$root/sbin/hive' -v 2>&1`;
 is($?, 0, 'installed binary runs');

@@ -64,8 +64,8 @@ for my $kw (qw(daily compress delaycompress missingok notifempty
     like($lr, qr/^\s+\Q$kw\E$/m, "logrotate: $kw");
 }
 like($lr, qr/^\s+rotate \d+$/m, 'logrotate: rotate N');
-like($lr,
-    qr{postrotate\n(?s:.*)kill -USR1 `cat /usr/local/hive/logs/hive\.pid`(?s:.*)endscript},
+my $reopen = 'kill -USR1 `cat /usr/local/hive/logs/hive.pid`';
+like($lr, qr{postrotate\n(?s:.*)\Q$reopen\E(?s:.*)endscript},
     'postrotate sends USR1 to the master (reopen)');
 
 done_testing();

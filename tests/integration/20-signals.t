@@ -38,6 +38,13 @@ my @workers = $t->wait_workers(2);
 is(scalar @workers, 2, 'two workers');
 is($t->read_pid_file, $master, 'the pid file holds the master');
 
+# process titles, as ps and /proc/PID/cmdline show them
+is($t->cmdline($master), join(' ', 'hive: master process', $t->bin,
+    $t->std_args), 'title: "hive: master process" and the command line');
+is_deeply([map { $t->cmdline($_) } @workers],
+    ['hive: worker process', 'hive: worker process'],
+    'title: "hive: worker process"');
+
 my %is_worker = map { $_ => 1 } @workers;
 my ($answers, $from_workers) = (0, 0);
 for (1 .. 20) {
@@ -86,6 +93,9 @@ ok($t->wait_for_log(qr/\[notice\] $master#\d+: gracefully shutting down/, 5,
     $off), 'QUIT: the master shuts down gracefully');
 sleep(0.5);
 ok(Hive::Test::alive($master), 'QUIT: the master waits for the request');
+my %titles = map { $_ => 1 } grep { defined } map { $t->cmdline($_) } @workers;
+is_deeply([keys %titles], ['hive: worker process is shutting down'],
+    'title: "hive: worker process is shutting down"');
 
 $c->send("\r\n");
 my $r = $c->read_response;

@@ -348,8 +348,8 @@ hv_test_shapes(hv_test_conf_t *t)
         "unknown: parsing stops");
     T_RUN("Take1 a;",
         "ERROR | [emerg] unknown directive \"Take1\" in "
-        "t.conf:1",
-        "names are case-sensitive");
+        "t.conf:1, did you mean \"take1\"?",
+        "names are case-sensitive (and the suggestion says how)");
     T_RUN("inner a;",
         "ERROR | [emerg] \"inner\" directive is not allowed "
         "here in t.conf:1",
@@ -492,6 +492,57 @@ hv_test_handler(hv_test_conf_t *t)
         "ERROR | [emerg] unknown directive "
         "\"nope\" in t.conf:2",
         "the handler is gone after the block");
+}
+
+
+/* "did you mean" after FILE:LINE for a name near a known one. */
+static void
+hv_test_suggest(hv_test_conf_t *t)
+{
+    hv_tap_subtest("did you mean");
+
+    T_RUN("taek2 a b;",
+        "ERROR | [emerg] unknown directive \"taek2\" in "
+        "t.conf:1, did you mean \"take2\"?",
+        "two letters swapped are one edit");
+    T_RUN("\nsrvonyl;",
+        "ERROR | [emerg] unknown directive \"srvonyl\" in "
+        "t.conf:2, did you mean \"srvonly\"?",
+        "a directive of another context is suggested too");
+    T_RUN("http_only;",
+        "ERROR | [emerg] unknown directive \"http_only\" in "
+        "t.conf:1, did you mean \"httponly\"?",
+        "an inserted letter");
+    T_RUN("incldue x;",
+        "ERROR | [emerg] unknown directive \"incldue\" in "
+        "t.conf:1, did you mean \"include\"?",
+        "the parser's own include");
+    T_RUN("timer_resolutoin 1;",
+        "ERROR | [emerg] unknown directive \"timer_resolutoin\" in "
+        "t.conf:1, did you mean \"timer_resolution\"?",
+        "a module's name wins over the ignored list");
+    T_RUN("types_hash_max_siz 1;",
+        "ERROR | [emerg] unknown directive \"types_hash_max_siz\" in "
+        "t.conf:1, did you mean \"types_hash_max_size\"?",
+        "an ignored nginx knob is suggested");
+    T_RUN("take1xyz a;",
+        "ERROR | [emerg] unknown directive \"take1xyz\" in t.conf:1",
+        "three edits away: no suggestion");
+    T_RUN("ab a;", "ERROR | [emerg] unknown directive \"ab\" in t.conf:1",
+        "two edits from \"any\", but a short name needs fewer than half");
+    T_RUN("take3 a;",
+        "ERROR | [emerg] unknown directive \"take3\" in "
+        "t.conf:1, did you mean \"take1\"?",
+        "of equally near names the first in the table");
+
+    T_IS_INT(hv_conf_parse_buffer(&t->cf, "command line",
+                 (const unsigned char *) "falg on;", 8) == HV_CONF_ERROR,
+        1, "-g text");
+    T_IS_STR(hv_test_log(t),
+        "[emerg] unknown directive \"falg\" in command "
+        "line, did you mean \"flag\"?",
+        "-g: the suggestion follows \"command line\"");
+    hv_test_take_rec();
 }
 
 
@@ -776,6 +827,7 @@ main(void)
     hv_test_blocks(&t);
     hv_test_block_depth(&t);
     hv_test_handler(&t);
+    hv_test_suggest(&t);
     hv_test_ignored(&t);
     hv_test_include(&t);
     hv_test_include_errors(&t);
