@@ -36,6 +36,7 @@ static int hv_chain_to_iovec(
     hv_chain_t *in, off_t limit, struct iovec *iov, size_t *total);
 static hv_chain_t *hv_send_iovecs(
     hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent);
+static int hv_send_failed(hv_connection_t *c, const char *text);
 static hv_chain_t *hv_send_file(
     hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent);
 
@@ -243,7 +244,6 @@ hv_send_iovecs(hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent)
     struct msghdr msg;
     size_t total;
     ssize_t rc;
-    hv_err_t err;
 
     memset(&msg, 0, sizeof(struct msghdr));
     msg.msg_iov = iov;
@@ -256,18 +256,13 @@ hv_send_iovecs(hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent)
             break;
         }
 
-        err = errno;
-
-        if (err == EAGAIN || err == EWOULDBLOCK) {
-            c->write->ready = 0;
-            return in;
-        }
-
-        if (err != EINTR) {
-            c->write->error = 1;
-            c->error = 1;
-            hv_connection_error(c, err, "writev() failed");
-            return HV_CHAIN_ERROR;
+        switch (hv_send_failed(c, "writev() failed")) {
+            case HV_AGAIN:
+                return in;
+            case HV_ERROR:
+                return HV_CHAIN_ERROR;
+            default:
+                break; /* interrupted: retry */
         }
     }
 
@@ -281,6 +276,33 @@ hv_send_iovecs(hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent)
 }
 
 
+/*
+ * Classifies a failed send: HV_AGAIN when the socket is full (write
+ * readiness cleared), HV_OK when interrupted (retry), else HV_ERROR after
+ * marking the connection and logging text ("writev() failed").
+ */
+static int
+hv_send_failed(hv_connection_t *c, const char *text)
+{
+    hv_err_t err = errno;
+
+    if (err == EAGAIN || err == EWOULDBLOCK) {
+        c->write->ready = 0;
+        return HV_AGAIN;
+    }
+
+    if (err == EINTR) {
+        return HV_OK;
+    }
+
+    c->write->error = 1;
+    c->error = 1;
+    hv_connection_error(c, err, text);
+
+    return HV_ERROR;
+}
+
+
 static hv_chain_t *
 hv_send_file(hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent)
 {
@@ -288,7 +310,6 @@ hv_send_file(hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent)
     size_t size;
     ssize_t n;
     off_t offset;
-    hv_err_t err;
 
     size = (size_t) hv_min(b->file_last - b->file_pos, limit);
 
@@ -307,18 +328,13 @@ hv_send_file(hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent)
             break;
         }
 
-        err = errno;
-
-        if (err == EAGAIN || err == EWOULDBLOCK) {
-            c->write->ready = 0;
-            return in;
-        }
-
-        if (err != EINTR) {
-            c->write->error = 1;
-            c->error = 1;
-            hv_connection_error(c, err, "sendfile() failed");
-            return HV_CHAIN_ERROR;
+        switch (hv_send_failed(c, "sendfile() failed")) {
+            case HV_AGAIN:
+                return in;
+            case HV_ERROR:
+                return HV_CHAIN_ERROR;
+            default:
+                break; /* interrupted: retry */
         }
     }
 

@@ -318,6 +318,29 @@ hv_http_read_request_header(hv_http_request_t *r)
 }
 
 
+/*
+ * client_header_timeout expired while the header was being read: nginx
+ * closes without an answer (408 only appears in the access log).
+ */
+static bool
+hv_http_header_timed_out(hv_http_request_t *r, hv_event_t *rev)
+{
+    hv_connection_t *c = rev->data;
+
+    if (!rev->timedout) {
+        return false;
+    }
+
+    rev->timedout = 0;
+    hv_log_error(HV_LOG_INFO, &c->log, ETIMEDOUT, "client timed out");
+    c->timedout = 1;
+    r->headers_out.status = HV_HTTP_REQUEST_TIME_OUT;
+    hv_http_finalize_request(r, HV_ERROR);
+
+    return true;
+}
+
+
 void
 hv_http_process_request_line(hv_event_t *rev)
 {
@@ -328,12 +351,7 @@ hv_http_process_request_line(hv_event_t *rev)
     ssize_t n;
     int rc;
 
-    if (rev->timedout) {
-        rev->timedout = 0;
-        hv_log_error(HV_LOG_INFO, &c->log, ETIMEDOUT, "client timed out");
-        c->timedout = 1;
-        r->headers_out.status = HV_HTTP_REQUEST_TIME_OUT;
-        hv_http_finalize_request(r, HV_ERROR);
+    if (hv_http_header_timed_out(r, rev)) {
         return;
     }
 
@@ -598,12 +616,7 @@ hv_http_process_request_headers(hv_event_t *rev)
     ssize_t n;
     int rc;
 
-    if (rev->timedout) {
-        rev->timedout = 0;
-        hv_log_error(HV_LOG_INFO, &c->log, ETIMEDOUT, "client timed out");
-        c->timedout = 1;
-        r->headers_out.status = HV_HTTP_REQUEST_TIME_OUT;
-        hv_http_finalize_request(r, HV_ERROR);
+    if (hv_http_header_timed_out(r, rev)) {
         return;
     }
 
