@@ -55,6 +55,8 @@ typedef struct {
     bool sitout;            /* gave the mutex away: do not compete */
     uint64_t sitout_turn;   /* shared->accept_turn when it did */
     hv_msec_t sitout_until; /* and when it competes again anyway */
+    hv_uint_t tenure;       /* connections accepted since it last handed
+                               the mutex on */
     bool paused;            /* EMFILE: not accepting for a while */
     bool closed;            /* stopping: never accepts again */
     bool idle_closed;       /* stopping, and idle connections are closed
