@@ -10,10 +10,13 @@
  */
 #define HV_FUZZ_REPLAY 1
 
+#include "tests/fuzz/accept_encoding.c"
 #include "tests/fuzz/chunked.c"
 #include "tests/fuzz/conf.c"
 #include "tests/fuzz/path.c"
+#include "tests/fuzz/range.c"
 #include "tests/fuzz/request.c"
+#include "tests/fuzz/template.c"
 #include "tests/tap.h"
 
 #include <dirent.h>
@@ -30,6 +33,9 @@ static const hv_fuzz_driver_t hv_fuzz_drivers[] = {
     { "path", hv_fuzz_path },
     { "chunked", hv_fuzz_chunked },
     { "conf", hv_fuzz_conf },
+    { "range", hv_fuzz_range },
+    { "accept_encoding", hv_fuzz_accept_encoding },
+    { "template", hv_fuzz_template },
 };
 
 
