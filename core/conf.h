@@ -83,6 +83,10 @@ typedef char *(*hv_conf_set_pt)(
  * One directive (STYLE 7).  The setter gets the module's configuration
  * object of the kind `conf` names and writes the field at `offset`;
  * `post` is setter-specific data (an enum table, bounds, a check).
+ * `doc_default` is the default as the reference prints it ("hive
+ * --directives", README): the value in nginx's spelling, or "—" when the
+ * directive has none; every directive of a module gives one, so that
+ * the reference is generated from this table and cannot drift.
  */
 struct hv_command_s {
     const char *name;
@@ -91,11 +95,12 @@ struct hv_command_s {
     hv_uint_t conf; /* HV_CONF_MAIN, HV_CONF_SRV, HV_CONF_LOC */
     size_t offset;
     const void *post;
+    const char *doc_default;
 };
 
-#define hv_null_command           \
-    {                             \
-        NULL, 0, NULL, 0, 0, NULL \
+#define hv_null_command                 \
+    {                                   \
+        NULL, 0, NULL, 0, 0, NULL, NULL \
     }
 
 /* One input being read: a file or a memory buffer (for tests, fuzzing). */
@@ -134,7 +139,19 @@ struct hv_conf_s {
     const hv_module_t *const *modules; /* NULL-terminated table searched
                                           for directives: hv_modules, or
                                           a test's own */
+
+    /*
+     * FNV-1a over the words of every statement read, includes expanded,
+     * except the words that open a block ("location /x {": a name, not
+     * content; the block's statements are folded in).  A block setter
+     * that saves it, sets HV_CONF_DIGEST_INIT, parses its block and
+     * restores it gets a fingerprint of the block's own text that leaves
+     * such nested blocks out, for the reload summary.
+     */
+    uint64_t digest;
 };
+
+#define HV_CONF_DIGEST_INIT 14695981039346656037ULL
 
 /* Typed data for setters. */
 typedef struct {

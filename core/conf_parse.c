@@ -18,6 +18,7 @@ static char *hv_conf_parse_input(
     hv_conf_t *cf, const hv_str_t *name, const unsigned char *buf, size_t len);
 static char *hv_conf_parse_block(hv_conf_t *cf);
 static char *hv_conf_parse_statements(hv_conf_t *cf, bool block);
+static void hv_conf_digest(hv_conf_t *cf, int rc);
 static char *hv_conf_call_handler(hv_conf_t *cf, int rc);
 static char *hv_conf_handle(hv_conf_t *cf, int rc);
 static char *hv_conf_not_found(hv_conf_t *cf, int rc, bool found);
@@ -56,7 +57,6 @@ static const char *const hv_conf_ignored_names[] = {
     "map_hash_bucket_size",
     "map_hash_max_size",
     "output_buffers",
-    "pcre_jit",
     "postpone_output",
     "proxy_temp_path",
     "read_ahead",
@@ -231,6 +231,8 @@ hv_conf_parse_statements(hv_conf_t *cf, bool block)
                 break;
         }
 
+        hv_conf_digest(cf, rc);
+
         if (cf->handler != NULL) {
             rv = hv_conf_call_handler(cf, rc);
         } else {
@@ -241,6 +243,30 @@ hv_conf_parse_statements(hv_conf_t *cf, bool block)
             return HV_CONF_ERROR;
         }
     }
+}
+
+
+/* Folds a statement's words, NUL-separated, into digest (hv_conf_t). */
+static void
+hv_conf_digest(hv_conf_t *cf, int rc)
+{
+    hv_str_t *words = cf->args->elts;
+    uint64_t h = cf->digest;
+    hv_uint_t i;
+    size_t j;
+
+    if (rc == HV_CONF_BLOCK_START) {
+        return;
+    }
+
+    for (i = 0; i < cf->args->nelts; i++) {
+        for (j = 0; j <= words[i].len; j++) {
+            h ^= (j < words[i].len) ? words[i].data[j] : 0;
+            h *= 1099511628211ULL;
+        }
+    }
+
+    cf->digest = (h ^ ';') * 1099511628211ULL;
 }
 
 

@@ -24,6 +24,7 @@ static int hv_listening_bind(hv_cycle_t *cycle, hv_listening_t *ls);
 static int hv_listening_try(hv_cycle_t *cycle, hv_listening_t *ls);
 static int hv_listening_setopt(hv_cycle_t *cycle, hv_listening_t *ls, int fd,
     int level, int name, const char *text, int value);
+static int hv_listening_adopt(hv_cycle_t *init, int fd);
 
 
 hv_listening_t *
@@ -285,6 +286,126 @@ hv_listening_undo(hv_cycle_t *cycle)
             old[i].remain = 0;
         }
     }
+}
+
+
+int
+hv_listening_inherit(hv_cycle_t *init)
+{
+    const char *env, *p;
+    char *end;
+    long fd;
+
+    env = getenv(HV_LISTENING_ENV);
+    if (env == NULL || init->test_config) {
+        return HV_OK;
+    }
+
+    hv_log_error(HV_LOG_NOTICE, init->log, 0,
+        "using inherited sockets from \"%s\"", env);
+
+    if (hv_array_init(
+            &init->listening, init->pool, 8, sizeof(hv_listening_t)) != HV_OK) {
+        return HV_ERROR;
+    }
+
+    for (p = env; *p != '\0'; p = end + (*end == ';')) {
+        errno = 0;
+        fd = strtol(p, &end, 10);
+
+        if (end == p || errno != 0 || fd < 0 || fd > INT_MAX ||
+            (*end != ';' && *end != '\0')) {
+            hv_log_error(HV_LOG_NOTICE, init->log, 0,
+                "invalid socket number \"%s\" in the " HV_LISTENING_ENV
+                " environment variable, ignored",
+                p);
+            break;
+        }
+
+        if (hv_listening_adopt(init, (int) fd) != HV_OK) {
+            return HV_ERROR;
+        }
+    }
+
+    /*
+     * HIVE stays in the environment: unsetenv() would orphan the copy
+     * proctitle.c made of it, and the next upgrade replaces it anyway.
+     */
+    return HV_OK;
+}
+
+
+/*
+ * One inherited descriptor: kept when it is a listening TCP socket, and
+ * made close-on-exec again (the old master cleared that for the exec).
+ */
+static int
+hv_listening_adopt(hv_cycle_t *init, int fd)
+{
+    hv_listening_t *ls, *prev;
+    hv_sockaddr_t sa;
+    socklen_t len, optlen;
+    hv_uint_t i;
+    int type, listening, reuseport;
+
+    optlen = sizeof(int);
+    type = 0;
+    listening = 0;
+    errno = 0;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) == -1 ||
+        type != SOCK_STREAM ||
+        getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) == -1 ||
+        !listening) {
+        hv_log_error(HV_LOG_NOTICE, init->log, errno,
+            "inherited descriptor %d is not a listening socket, ignored", fd);
+        return HV_OK;
+    }
+
+    len = sizeof(hv_sockaddr_t);
+    reuseport = 0;
+    if (getsockname(fd, &sa.sa, &len) == -1) {
+        hv_log_error(HV_LOG_NOTICE, init->log, errno,
+            "getsockname() of inherited socket %d failed, ignored", fd);
+        return HV_OK;
+    }
+
+#ifdef HV_HAVE_SO_REUSEPORT
+    optlen = sizeof(int);
+    if (getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &reuseport, &optlen) == -1) {
+        reuseport = 0;
+    }
+#endif
+
+    (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+
+    ls = hv_array_push(&init->listening);
+    if (ls == NULL) {
+        return HV_ERROR;
+    }
+
+    memset(ls, 0, sizeof(hv_listening_t));
+    ls->fd = fd;
+    memcpy(&ls->sockaddr, &sa, hv_min(len, sizeof(hv_sockaddr_t)));
+    ls->socklen = len;
+    (void) hv_inet_ntop(&sa.sa, true, ls->addr_text, sizeof(ls->addr_text));
+    ls->backlog = -1; /* unknown: the configured one is applied */
+    ls->worker = -1;
+    ls->reuseport = reuseport ? 1 : 0;
+    ls->inherited = 1;
+
+    /* the old master passed its reuseport copies in worker order */
+    if (ls->reuseport) {
+        prev = init->listening.elts;
+        ls->worker = 0;
+        for (i = 0; i + 1 < init->listening.nelts; i++) {
+            if (prev[i].reuseport &&
+                hv_inet_equal(&prev[i].sockaddr.sa, &sa.sa)) {
+                ls->worker++;
+            }
+        }
+    }
+
+    return HV_OK;
 }
 
 

@@ -12,6 +12,10 @@
 
 typedef void (*hv_connection_handler_pt)(hv_connection_t *c);
 
+/* The environment variable that carries inherited sockets to a new binary. */
+#define HV_LISTENING_ENV "HIVE"
+
+
 struct hv_listening_s {
     int fd; /* -1 until opened */
     hv_sockaddr_t sockaddr;
@@ -48,6 +52,18 @@ hv_listening_t *hv_listening_add(
  * and returns HV_ERROR (logged with the address and errno).
  */
 int hv_listening_open(hv_cycle_t *cycle);
+
+/*
+ * A new binary started by USR2: turns the descriptors named in the HIVE
+ * environment variable ("fd;fd;") into listening entries of the init
+ * cycle (address from getsockname(), reuseport from SO_REUSEPORT, the
+ * reuseport copies of one address numbered in order), so that
+ * hv_listening_open() takes each one whose address a "listen" names and
+ * hv_cycle_release() closes the rest.  Descriptors that are not listening
+ * TCP sockets are skipped with a notice.  HV_OK, or HV_ERROR on allocation
+ * failure.
+ */
+int hv_listening_inherit(hv_cycle_t *init);
 
 /* Closes the old cycle's sockets that the new cycle did not take over. */
 void hv_listening_close_unused(hv_cycle_t *old_cycle);

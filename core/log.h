@@ -43,6 +43,9 @@ typedef struct hv_log_file_s {
        log) before USR1 reopens it; NULL when nothing is buffered */
     void (*flush)(struct hv_log_file_s *file, hv_log_t *log);
     void *data; /* the flush function's state */
+    /* a failed write to an access log is not logged again before this
+       (ms): a full disk must not add an error line per request */
+    hv_msec_t error_quiet;
 } hv_log_file_t;
 
 struct hv_log_s {

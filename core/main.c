@@ -22,6 +22,8 @@ typedef struct {
     bool test;              /* -t, -T */
     bool dump;              /* -T */
     bool quiet;             /* -q */
+    bool directives;        /* --directives: print the reference */
+    bool markdown;          /* --directives=markdown */
     const char *signal;     /* -s */
     const char *prefix;     /* -p */
     const char *error_log;  /* -e */
@@ -82,6 +84,7 @@ static const char *const hv_configure_features[] = {
 
 
 static int hv_get_options(int argc, char *const *argv, hv_options_t *opt);
+static int hv_long_option(hv_options_t *opt, const char *arg);
 static const char *hv_option_value(
     int argc, char *const *argv, int *i, const char *rest, char flag);
 static int hv_set_option(hv_options_t *opt, char flag, const char *value);
@@ -111,6 +114,9 @@ main(int argc, char **argv)
         return 1;
     }
 
+    /* argv[0] against the cwd and PATH we were started with */
+    (void) hv_upgrade_init(argc, argv);
+
     if (hv_get_options(argc, argv, &opt) != HV_OK) {
         return 1;
     }
@@ -120,6 +126,12 @@ main(int argc, char **argv)
         if (!opt.test) {
             return 0;
         }
+    }
+
+    if (opt.directives) {
+        return hv_directives_print(stdout, hv_modules, opt.markdown) == HV_OK
+                   ? 0
+                   : 1;
     }
 
     hv_log_stderr_echo(true);
@@ -209,6 +221,11 @@ hv_prepare(hv_cycle_t *init, const hv_options_t *opt)
     }
     init->shared = shm.addr;
 
+    /* a new binary (USR2) takes its parent's sockets instead of binding */
+    if (hv_listening_inherit(init) != HV_OK) {
+        return HV_ERROR;
+    }
+
     return HV_OK;
 }
 
@@ -223,7 +240,9 @@ hv_run(hv_cycle_t *cycle)
         goto failed;
     }
 
-    if (ccf->daemon && hv_daemonize(cycle->log) != HV_OK) {
+    /* a new binary stays the old master's child: it watches us exit */
+    if (ccf->daemon && !hv_upgrade_inherited() &&
+        hv_daemonize(cycle->log) != HV_OK) {
         goto failed;
     }
 
@@ -265,6 +284,13 @@ hv_get_options(int argc, char *const *argv, hv_options_t *opt)
 
     for (i = 1; i < argc; i++) {
         p = argv[i];
+
+        if (strncmp(p, "--", 2) == 0) {
+            if (hv_long_option(opt, p) != HV_OK) {
+                return HV_ERROR;
+            }
+            continue;
+        }
 
         if (*p++ != '-' || *p == '\0') {
             fprintf(stderr, "hive: invalid option: \"%s\"\n", argv[i]);
@@ -324,6 +350,27 @@ hv_get_options(int argc, char *const *argv, hv_options_t *opt)
     }
 
     return HV_OK;
+}
+
+
+/* hive's own long options (nginx has none): --directives[=FORMAT]. */
+static int
+hv_long_option(hv_options_t *opt, const char *arg)
+{
+    if (strcmp(arg, "--directives") == 0 ||
+        strcmp(arg, "--directives=text") == 0) {
+        opt->directives = true;
+        return HV_OK;
+    }
+
+    if (strcmp(arg, "--directives=markdown") == 0) {
+        opt->directives = true;
+        opt->markdown = true;
+        return HV_OK;
+    }
+
+    fprintf(stderr, "hive: invalid option: \"%s\"\n", arg);
+    return HV_ERROR;
 }
 
 
@@ -406,7 +453,9 @@ hv_show_version(const hv_options_t *opt)
             "  -c filename   : set configuration file (default: " HV_CONF_PATH
             ")\n"
             "  -g directives : set global directives out of configuration "
-            "file\n\n");
+            "file\n"
+            "  --directives[=markdown] : print the directive reference and "
+            "exit\n\n");
     }
 
     if (!opt->configure) {

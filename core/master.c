@@ -27,6 +27,10 @@
  * the other sockets are not starved by one busy socket. */
 #define HV_HANDOFF_BATCH 64
 
+/* Handoff with every worker full (no room in its shared slot): clients
+ * wait in the listen backlog and the master looks again after this (ms). */
+#define HV_HANDOFF_FULL_RETRY 50
+
 /* Exit code of a worker that failed to initialise: do not respawn. */
 #define HV_WORKER_FATAL 2
 
@@ -54,6 +58,8 @@ typedef struct {
     hv_msec_t kill_at; /* TERMINATING: when to SIGKILL */
     bool killed_all;
     hv_uint_t handoff_next; /* round-robin position */
+    pid_t new_binary;       /* USR2: the new master while it runs */
+    bool noaccepting;       /* WINCH: workers stopped, none respawned */
 
     struct pollfd *pfds; /* channels, then listening sockets */
     hv_int_t *ptags;     /* slot >= 0, or -1 - listening index */
@@ -75,9 +81,13 @@ static void hv_master_stop(hv_master_t *m, hv_master_state_t state);
 static void hv_master_kill_all(hv_master_t *m);
 static void hv_master_reconfigure(hv_master_t *m);
 static void hv_master_reopen(hv_master_t *m);
+static void hv_master_noaccept(hv_master_t *m);
+static void hv_master_restart(hv_master_t *m);
 static void hv_master_handoff(hv_master_t *m, hv_uint_t index);
 static void hv_master_pass_fd(hv_master_t *m, int fd, hv_uint_t index);
 static hv_uint_t hv_master_live(hv_master_t *m);
+static bool hv_master_has_room(hv_master_t *m, hv_uint_t slot);
+static bool hv_master_any_room(hv_master_t *m);
 static int hv_master_exit(hv_master_t *m);
 
 
@@ -151,8 +161,25 @@ hv_master_signals(hv_master_t *m)
 
     if (hv_sig_reconfigure) {
         hv_sig_reconfigure = 0;
-        if (m->state == HV_MASTER_RUNNING) {
+        if (m->state == HV_MASTER_RUNNING && m->noaccepting) {
+            hv_master_restart(m);
+        } else if (m->state == HV_MASTER_RUNNING) {
             hv_master_reconfigure(m);
+        }
+    }
+
+    if (hv_sig_upgrade) {
+        hv_sig_upgrade = 0;
+        if (m->state == HV_MASTER_RUNNING) {
+            m->new_binary = hv_upgrade_exec(m->cycle, m->new_binary);
+        }
+    }
+
+    if (hv_sig_noaccept) {
+        hv_sig_noaccept = 0;
+        if (m->state == HV_MASTER_RUNNING && !m->noaccepting &&
+            hv_upgrade_noaccept_allowed(m->cycle)) {
+            hv_master_noaccept(m);
         }
     }
 
@@ -265,6 +292,15 @@ hv_master_wait(hv_master_t *m)
         tp = &ts;
     }
 
+    /* handoff with every worker full: look again soon (faults) */
+    if (tp == NULL && m->cycle->master_accepts &&
+        m->state == HV_MASTER_RUNNING && !m->noaccepting &&
+        !hv_master_any_room(m)) {
+        ts.tv_sec = 0;
+        ts.tv_nsec = HV_HANDOFF_FULL_RETRY * 1000000L;
+        tp = &ts;
+    }
+
     sigemptyset(&none);
     ready = ppoll(m->pfds, (nfds_t) n, tp, &none);
 
@@ -330,7 +366,8 @@ hv_master_poll_set(hv_master_t *m)
         }
     }
 
-    if (m->cycle->master_accepts && m->state == HV_MASTER_RUNNING) {
+    if (m->cycle->master_accepts && m->state == HV_MASTER_RUNNING &&
+        !m->noaccepting && hv_master_any_room(m)) {
         for (i = 0; i < m->cycle->listening.nelts; i++) {
             if (ls[i].fd != -1) {
                 m->pfds[n].fd = ls[i].fd;
@@ -419,6 +456,14 @@ hv_master_reap(hv_master_t *m)
         }
 
         if (slot == HV_MAX_PROCESSES) {
+            /* nobody serves if the new binary goes while ours are stopped */
+            if (pid != 0 && pid == m->new_binary) {
+                m->new_binary = 0;
+                hv_upgrade_exited(m->cycle, pid, status);
+                if (m->noaccepting && m->state == HV_MASTER_RUNNING) {
+                    hv_master_restart(m);
+                }
+            }
             continue; /* not a worker of ours */
         }
 
@@ -427,7 +472,7 @@ hv_master_reap(hv_master_t *m)
         hv_master_forget(m, slot);
 
         respawn =
-            !p->exiting && m->state == HV_MASTER_RUNNING &&
+            !p->exiting && m->state == HV_MASTER_RUNNING && !m->noaccepting &&
             p->generation == m->cycle->generation &&
             !(WIFEXITED(status) && WEXITSTATUS(status) == HV_WORKER_FATAL);
         worker = p->worker;
@@ -628,7 +673,8 @@ hv_master_reconfigure(hv_master_t *m)
     occf = hv_core_conf(old);
     ccf = hv_core_conf(cycle);
 
-    if (!hv_str_eq(&occf->pid, &ccf->pid) &&
+    /* during an upgrade the old path is the new master's hive.pid */
+    if (m->new_binary == 0 && !hv_str_eq(&occf->pid, &ccf->pid) &&
         hv_pid_file_write(cycle) == HV_OK) {
         hv_pid_file_delete(old);
     }
@@ -671,6 +717,40 @@ hv_master_reopen(hv_master_t *m)
 }
 
 
+/*
+ * WINCH: the workers finish what they serve and exit; the master keeps
+ * its sockets (a new binary accepts on them) and respawns nobody until
+ * HUP or the new binary's exit.
+ */
+static void
+hv_master_noaccept(hv_master_t *m)
+{
+    hv_int_t i;
+
+    hv_log_error(HV_LOG_NOTICE, m->cycle->log, 0,
+        "gracefully shutting down worker processes");
+    m->noaccepting = true;
+
+    for (i = 0; i < HV_MAX_PROCESSES; i++) {
+        if (m->procs[i].pid != 0 && !m->procs[i].exiting) {
+            m->procs[i].exiting = true;
+            hv_master_tell(m, i, HV_CMD_QUIT);
+        }
+    }
+}
+
+
+/* After WINCH: workers again, with the running configuration (rollback). */
+static void
+hv_master_restart(hv_master_t *m)
+{
+    hv_log_error(HV_LOG_NOTICE, m->cycle->log, 0,
+        "starting worker processes again with the running configuration");
+    m->noaccepting = false;
+    hv_master_start_workers(m);
+}
+
+
 /* Handoff: accept a batch, pass each descriptor on, close our copy. */
 static void
 hv_master_handoff(hv_master_t *m, hv_uint_t index)
@@ -679,7 +759,8 @@ hv_master_handoff(hv_master_t *m, hv_uint_t index)
     hv_uint_t n;
     int fd;
 
-    for (n = 0; n < HV_HANDOFF_BATCH; n++) {
+    /* every worker full: the rest wait in the backlog, not closed */
+    for (n = 0; n < HV_HANDOFF_BATCH && hv_master_any_room(m); n++) {
         fd = accept4(ls[index].fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
         if (fd == -1) {
@@ -717,8 +798,7 @@ hv_master_pass_fd(hv_master_t *m, int fd, hv_uint_t index)
         slot = (m->handoff_next + i) % HV_MAX_PROCESSES;
         p = &m->procs[slot];
 
-        if (p->pid == 0 || p->exiting || p->channel == -1 ||
-            p->generation != m->cycle->generation) {
+        if (!hv_master_has_room(m, slot)) {
             continue;
         }
 
@@ -727,6 +807,7 @@ hv_master_pass_fd(hv_master_t *m, int fd, hv_uint_t index)
         /* a full channel means a busy worker: try the next one */
         if (hv_channel_write(p->channel, &ch, m->cycle->log) == HV_OK) {
             m->handoff_next = slot + 1;
+            (void) hv_stat_add(m->cycle->shared->workers[slot].room, -1);
             return;
         }
     }
@@ -734,6 +815,37 @@ hv_master_pass_fd(hv_master_t *m, int fd, hv_uint_t index)
     ls = m->cycle->listening.elts;
     hv_log_error(HV_LOG_WARN, m->cycle->log, 0,
         "no worker could take a connection on %s, closed", ls[index].addr_text);
+}
+
+
+/*
+ * Handoff: a worker of this generation that can take a connection, by
+ * the room it publishes (event/accept.c) less what was passed since.
+ */
+static bool
+hv_master_has_room(hv_master_t *m, hv_uint_t slot)
+{
+    hv_proc_t *p = &m->procs[slot];
+
+    return p->pid != 0 && !p->exiting && p->channel != -1 &&
+           p->generation == m->cycle->generation &&
+           __atomic_load_n(
+               &m->cycle->shared->workers[slot].room, __ATOMIC_RELAXED) > 0;
+}
+
+
+static bool
+hv_master_any_room(hv_master_t *m)
+{
+    hv_uint_t i;
+
+    for (i = 0; i < HV_MAX_PROCESSES; i++) {
+        if (hv_master_has_room(m, i)) {
+            return true;
+        }
+    }
+
+    return false;
 }
 
 
@@ -759,7 +871,13 @@ hv_master_exit(hv_master_t *m)
     hv_cycle_t *cycle = m->cycle;
 
     hv_exit_master_hooks(cycle);
-    hv_pid_file_delete(cycle);
+
+    /* hive.pid is the new master's now; ours is .oldbin */
+    if (m->new_binary != 0) {
+        hv_upgrade_pid_file_delete(cycle);
+    } else {
+        hv_pid_file_delete(cycle);
+    }
     hv_log_error(HV_LOG_NOTICE, cycle->log, 0, "exit");
 
     free(m->pfds);

@@ -61,4 +61,15 @@ extern const hv_uint_t hv_modules_n;
  */
 int hv_modules_check(hv_log_t *log);
 
+/*
+ * Prints the configuration reference of modules (a NULL-terminated
+ * table, normally hv_modules) to out: one line per directive with its
+ * contexts, argument count, default (hv_command_t.doc_default) and
+ * module, as plain columns or, with markdown, a Markdown table (what
+ * README's reference holds).  "include" comes first: the parser has it
+ * built in.  Returns HV_OK, or HV_ERROR when out could not be written.
+ */
+int hv_directives_print(
+    FILE *out, const hv_module_t *const *modules, bool markdown);
+
 #endif /* HV_MODULE_H */

@@ -25,6 +25,8 @@ volatile sig_atomic_t hv_sig_quit;
 volatile sig_atomic_t hv_sig_reopen;
 volatile sig_atomic_t hv_sig_child;
 volatile sig_atomic_t hv_sig_alarm;
+volatile sig_atomic_t hv_sig_upgrade;
+volatile sig_atomic_t hv_sig_noaccept;
 
 
 typedef struct {
@@ -40,6 +42,8 @@ static const hv_signal_t hv_signals[] = {
     { SIGUSR1, "reopen" },
     { SIGCHLD, NULL },
     { SIGALRM, NULL },
+    { SIGUSR2, NULL },
+    { SIGWINCH, NULL },
 };
 
 
@@ -65,6 +69,12 @@ hv_signal_handler(int signo)
             break;
         case SIGALRM:
             hv_sig_alarm = 1;
+            break;
+        case SIGUSR2:
+            hv_sig_upgrade = 1;
+            break;
+        case SIGWINCH:
+            hv_sig_noaccept = 1;
             break;
         default:
             break;
@@ -95,16 +105,10 @@ hv_signals_init(hv_log_t *log)
         }
     }
 
-    /*
-     * A write to a closed connection reports EPIPE instead of killing the
-     * process.  USR2 and WINCH (binary upgrade, graceful worker stop) are
-     * not implemented: ignored rather than left to kill the master.
-     */
+    /* a write to a closed connection reports EPIPE instead of killing */
     sa.sa_handler = SIG_IGN;
 
-    if (sigaction(SIGPIPE, &sa, NULL) == -1 ||
-        sigaction(SIGUSR2, &sa, NULL) == -1 ||
-        sigaction(SIGWINCH, &sa, NULL) == -1) {
+    if (sigaction(SIGPIPE, &sa, NULL) == -1) {
         hv_log_error(HV_LOG_EMERG, log, errno, "sigaction(SIG_IGN) failed");
         return HV_ERROR;
     }

@@ -29,6 +29,11 @@ typedef struct {
     volatile int64_t reading;     /* gauge: reading a request */
     volatile int64_t writing;     /* gauge: writing a response */
     volatile uint64_t generation; /* cycle generation the worker runs */
+    /* gauge: connections the worker can still take (free or idle ones,
+       less those waiting for one), stored by the worker every loop
+       iteration; handoff: the master takes one off for each descriptor
+       it passes, and passes none to a worker at 0 or below */
+    volatile int64_t room;
 } __attribute__((aligned(64))) hv_worker_stats_t;
 
 /*
@@ -94,6 +99,8 @@ extern volatile sig_atomic_t hv_sig_terminate;   /* TERM, INT */
 extern volatile sig_atomic_t hv_sig_quit;        /* QUIT */
 extern volatile sig_atomic_t hv_sig_reopen;      /* USR1 */
 extern volatile sig_atomic_t hv_sig_child;       /* CHLD */
+extern volatile sig_atomic_t hv_sig_upgrade;     /* USR2: exec a new binary */
+extern volatile sig_atomic_t hv_sig_noaccept;    /* WINCH: stop the workers */
 
 /*
  * Worker side of the channel: reads every message waiting on

@@ -60,4 +60,43 @@ int hv_proctitle_init(int argc, char **argv);
  */
 void hv_proctitle_set(const char *what, bool args);
 
+/*
+ * Live binary upgrade (core/master_upgrade.c).  hv_upgrade_init() runs in
+ * main() right after hv_proctitle_init(): it resolves argv[0] to the path
+ * USR2 will execute (against the cwd or PATH), keeps argv to pass on, and
+ * notes whether this process was exec'd by an old master (the HIVE
+ * environment variable, "fd;fd;"; see hv_listening_inherit()).  A failure
+ * to resolve only disables USR2 (logged when it arrives); HV_OK always.
+ */
+int hv_upgrade_init(int argc, char **argv);
+
+/* True when an old master exec'd this process with its sockets. */
+bool hv_upgrade_inherited(void);
+
+/*
+ * USR2 in the master: renames the pid file to PID.oldbin, forks and
+ * executes the binary with the same argv and the listening sockets
+ * inherited.  Returns the new master's pid, or 0 when nothing was started
+ * (logged; the pid file is renamed back).  Refused (logged) while the old
+ * master that exec'd this one still runs, or while running, the pid of
+ * this master's new binary, is not 0 (running is then returned).
+ */
+pid_t hv_upgrade_exec(hv_cycle_t *cycle, pid_t running);
+
+/*
+ * The new master (pid) exited: logs how, and gives the old master its pid
+ * file back (PID.oldbin renamed to PID, or written again).
+ */
+void hv_upgrade_exited(hv_cycle_t *cycle, pid_t pid, int status);
+
+/* Removes PID.oldbin: an old master exits while its successor runs. */
+void hv_upgrade_pid_file_delete(hv_cycle_t *cycle);
+
+/*
+ * WINCH stops the workers only when it cannot be a window resize: false
+ * (logged) when the master has a controlling terminal (daemon off, in a
+ * terminal), as nginx honours WINCH only once daemonized.
+ */
+bool hv_upgrade_noaccept_allowed(hv_cycle_t *cycle);
+
 #endif /* HV_PROCESS_INTERNAL_H */

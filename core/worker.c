@@ -47,6 +47,8 @@ hv_worker_run(hv_cycle_t *cycle, hv_int_t slot, hv_int_t worker, int channel,
     hv_sig_reopen = 0;
     hv_sig_child = 0;
     hv_sig_alarm = 0;
+    hv_sig_upgrade = 0;
+    hv_sig_noaccept = 0;
     sigemptyset(&set);
     (void) sigprocmask(SIG_SETMASK, &set, NULL);
 
@@ -117,6 +119,12 @@ hv_worker_init(hv_cycle_t *cycle)
                 "setrlimit(RLIMIT_NOFILE, %ld) failed",
                 (long) ccf->rlimit_nofile);
         }
+    }
+
+    /* priority, CPUs and environment: before the user switch, which may
+       take the right to raise the priority away */
+    if (hv_worker_apply_conf(cycle) != HV_OK) {
+        return HV_ERROR;
     }
 
     /* as nginx, a single process (a debugging mode) keeps its user */

@@ -19,8 +19,9 @@
 static bool hv_event_listen_mine(hv_listening_t *ls);
 static int hv_event_listen_connection(hv_cycle_t *cycle, hv_listening_t *ls);
 static int hv_accept_fd(int lfd, hv_sockaddr_t *sa, socklen_t *socklen);
-static void hv_accept_pause(hv_event_t *ev);
+static void hv_accept_pause(hv_event_t *ev, hv_err_t err);
 static void hv_accept_resume(hv_cycle_t *cycle);
+static void hv_accept_handed(hv_cycle_t *cycle, hv_listening_t *ls, int fd);
 
 
 /* The worker number that selects this process's reuseport sockets. */
@@ -73,6 +74,7 @@ hv_event_listen_init(hv_cycle_t *cycle)
     if (hv_event_listen_set(cycle, HV_LISTEN_OWN, true) != HV_OK) {
         return HV_ERROR;
     }
+    hv_event_worker.own_held = true;
 
     if (hv_event_worker.strategy == HV_ACCEPT_EXCLUSIVE) {
         if (hv_event_listen_set(cycle, HV_LISTEN_SHARED, true) != HV_OK) {
@@ -212,7 +214,9 @@ hv_event_accept(hv_event_t *ev)
 
     n = hv_event_worker.conf->multi_accept ? HV_MULTI_ACCEPT_MAX : 1;
 
-    while (n-- > 0 && !hv_event_worker.closed) {
+    /* a full worker leaves clients in the backlog: accepted, they could
+     * only be closed */
+    while (n-- > 0 && !hv_event_worker.closed && hv_connection_reserve(cycle)) {
         socklen = sizeof(hv_sockaddr_t);
         fd = hv_accept_fd(lc->fd, &sa, &socklen);
 
@@ -230,12 +234,13 @@ hv_event_accept(hv_event_t *ev)
                 continue;
             }
 
+            if (err == EMFILE || err == ENFILE) {
+                hv_accept_pause(ev, err);
+                return;
+            }
+
             hv_log_error(HV_LOG_ERR, cycle->log, err, "accept4() on %s failed",
                 ls->addr_text);
-
-            if (err == EMFILE || err == ENFILE) {
-                hv_accept_pause(ev);
-            }
             return;
         }
 
@@ -251,35 +256,65 @@ hv_event_accept(hv_event_t *ev)
  * Out of descriptors: a level-triggered listening socket would wake the
  * worker again at once, forever.  Stop watching every socket for a while
  * (the timer rides on the event that failed) and let connections close.
+ * The error is logged once a second at most, however long it lasts.
  */
 static void
-hv_accept_pause(hv_event_t *ev)
+hv_accept_pause(hv_event_t *ev, hv_err_t err)
 {
     hv_cycle_t *cycle = hv_event_worker.cycle;
+    hv_connection_t *lc = ev->data;
+
+    if (hv_current_msec >= hv_event_worker.emfile_quiet) {
+        hv_log_error(HV_LOG_ERR, cycle->log, err, "accept4() on %s failed",
+            lc->listening->addr_text);
+        hv_event_worker.emfile_quiet = hv_current_msec + HV_ACCEPT_LOG_INTERVAL;
+    }
 
     hv_event_worker.paused = true;
     (void) hv_event_listen_set(cycle, HV_LISTEN_OWN | HV_LISTEN_SHARED, false);
     hv_event_worker.held = false;
+    hv_event_worker.own_held = false;
 
     hv_event_add_timer(ev, HV_ACCEPT_PAUSE);
 }
 
 
+/*
+ * Every socket comes back with the next loop iteration: it competes for
+ * the mutex again, or (exclusive) re-adds the shared sockets, and
+ * hv_accept_own_adjust() its own, when the worker has room.
+ */
 static void
 hv_accept_resume(hv_cycle_t *cycle)
 {
-    hv_event_worker.paused = false;
+    (void) cycle;
 
-    if (hv_event_worker.closed) {
+    hv_event_worker.paused = false;
+}
+
+
+bool
+hv_accept_has_room(hv_cycle_t *cycle)
+{
+    return cycle->free_connection_n + cycle->reusable_connections_n > 0;
+}
+
+
+void
+hv_accept_own_adjust(hv_cycle_t *cycle)
+{
+    bool want;
+
+    want = !hv_event_worker.closed && !hv_event_worker.paused &&
+           hv_accept_has_room(cycle);
+
+    if (want == hv_event_worker.own_held) {
         return;
     }
 
-    /*
-     * The shared sockets come back with the next loop iteration: it
-     * competes for the mutex again, or (exclusive) re-adds them when the
-     * worker has room.
-     */
-    (void) hv_event_listen_set(cycle, HV_LISTEN_OWN, true);
+    if (hv_event_listen_set(cycle, HV_LISTEN_OWN, want) == HV_OK || !want) {
+        hv_event_worker.own_held = want;
+    }
 }
 
 
@@ -342,8 +377,6 @@ hv_event_accepted(hv_cycle_t *cycle, hv_listening_t *ls, int fd,
 void
 hv_event_handoff(hv_cycle_t *cycle, hv_listening_t *ls, int fd)
 {
-    hv_sockaddr_t sa;
-    socklen_t socklen = sizeof(hv_sockaddr_t);
     int flags;
 
     /* a stopping worker still serves what reaches it: nobody else will */
@@ -360,6 +393,32 @@ hv_event_handoff(hv_cycle_t *cycle, hv_listening_t *ls, int fd)
         return;
     }
 
+    /* full: the client waits here, unread, as it would in the backlog */
+    if (hv_event_worker.pending_n > 0 || !hv_connection_reserve(cycle)) {
+        if (hv_event_worker.pending_n < HV_HANDOFF_PENDING) {
+            hv_event_worker.pending[hv_event_worker.pending_n].fd = fd;
+            hv_event_worker.pending[hv_event_worker.pending_n].ls = ls;
+            hv_event_worker.pending_n++;
+            return;
+        }
+
+        hv_log_error(HV_LOG_WARN, cycle->log, 0,
+            "%lu worker_connections are not enough",
+            (unsigned long) cycle->connection_n);
+        (void) close(fd);
+        return;
+    }
+
+    hv_accept_handed(cycle, ls, fd);
+}
+
+
+static void
+hv_accept_handed(hv_cycle_t *cycle, hv_listening_t *ls, int fd)
+{
+    hv_sockaddr_t sa;
+    socklen_t socklen = sizeof(hv_sockaddr_t);
+
     if (getpeername(fd, &sa.sa, &socklen) == -1) {
         /* the client left before the worker got its descriptor */
         hv_log_error(HV_LOG_INFO, cycle->log, errno,
@@ -369,4 +428,32 @@ hv_event_handoff(hv_cycle_t *cycle, hv_listening_t *ls, int fd)
     }
 
     hv_event_accepted(cycle, ls, fd, &sa, socklen);
+}
+
+
+void
+hv_accept_room_update(hv_cycle_t *cycle)
+{
+    hv_uint_t i, n;
+
+    for (n = 0; n < hv_event_worker.pending_n && hv_connection_reserve(cycle);
+         n++) {
+        hv_accept_handed(cycle, hv_event_worker.pending[n].ls,
+            hv_event_worker.pending[n].fd);
+    }
+
+    if (n > 0) {
+        hv_event_worker.pending_n -= n;
+        for (i = 0; i < hv_event_worker.pending_n; i++) {
+            hv_event_worker.pending[i] = hv_event_worker.pending[i + n];
+        }
+    }
+
+    if (hv_event_worker.stats != NULL) {
+        __atomic_store_n(&hv_event_worker.stats->room,
+            (int64_t) (cycle->free_connection_n +
+                       cycle->reusable_connections_n) -
+                (int64_t) hv_event_worker.pending_n,
+            __ATOMIC_RELAXED);
+    }
 }

@@ -82,6 +82,43 @@ hv_accept_nearly_full(hv_cycle_t *cycle)
 }
 
 
+/*
+ * Whether this worker should leave new clients to others: when it is
+ * full, or nearly full while a worker of its generation is not (by the
+ * room each publishes, see hv_accept_room_update()).  A nearly full
+ * worker with nobody better placed keeps accepting up to its last
+ * connection: otherwise a lone worker would leave clients in the backlog
+ * while it still had room (found by tests/integration/84).  The scan of
+ * the shared slots is paid only while nearly full.
+ */
+static bool
+hv_accept_step_aside(hv_cycle_t *cycle)
+{
+    hv_worker_stats_t *w, *me = hv_event_worker.stats;
+    hv_uint_t i;
+
+    if (!hv_accept_has_room(cycle)) {
+        return true;
+    }
+
+    if (!hv_accept_nearly_full(cycle) || me == NULL) {
+        return false;
+    }
+
+    for (i = 0; i < HV_MAX_PROCESSES; i++) {
+        w = &cycle->shared->workers[i];
+
+        if (w != me && w->pid > 0 && w->generation == me->generation &&
+            __atomic_load_n(&w->room, __ATOMIC_RELAXED) >=
+                (int64_t) (cycle->connection_n / 8)) {
+            return true;
+        }
+    }
+
+    return false;
+}
+
+
 /* Nothing to do: the point of the signal is the EINTR it causes. */
 static void
 hv_accept_wake_handler(int signo)
@@ -136,6 +173,10 @@ hv_event_process_events(hv_cycle_t *cycle)
 
     hv_event_channel_check(cycle);
 
+    /* first: pending clients may set timers, and the room it publishes
+     * decides where the others send new clients */
+    hv_accept_room_update(cycle);
+
     timer = hv_event_find_timer();
 
     /* something posted outside the loop (while stopping) runs now */
@@ -153,6 +194,8 @@ hv_event_process_events(hv_cycle_t *cycle)
     } else if (hv_event_worker.strategy == HV_ACCEPT_EXCLUSIVE) {
         hv_accept_exclusive_adjust(cycle);
     }
+
+    hv_accept_own_adjust(cycle);
 
     accepted = hv_event_worker.accepted;
 
@@ -183,7 +226,7 @@ hv_accept_mutex_try(hv_cycle_t *cycle, hv_msec_t *wait)
     *wait = hv_event_worker.conf->accept_mutex_delay;
 
     if (hv_event_worker.closed || hv_event_worker.paused ||
-        hv_accept_nearly_full(cycle)) {
+        hv_accept_step_aside(cycle)) {
         hv_accept_mutex_drop(cycle);
         return false;
     }
@@ -313,7 +356,7 @@ hv_accept_exclusive_adjust(hv_cycle_t *cycle)
         return;
     }
 
-    full = hv_accept_nearly_full(cycle);
+    full = hv_accept_step_aside(cycle);
 
     if (full && hv_event_worker.held) {
         (void) hv_event_listen_set(cycle, HV_LISTEN_SHARED, false);

@@ -300,3 +300,14 @@ hv_close_idle_connections(hv_cycle_t *cycle)
 {
     hv_drain_reusable(cycle, true);
 }
+
+
+bool
+hv_connection_reserve(hv_cycle_t *cycle)
+{
+    if (cycle->free_connections == NULL) {
+        hv_drain_reusable(cycle, false);
+    }
+
+    return cycle->free_connections != NULL;
+}

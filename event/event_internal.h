@@ -10,9 +10,13 @@
 /*
  * A client connection's pool: small, because the protocol allocates its
  * requests from pools of their own; larger allocations get their own
- * malloc() from the pool anyway.
+ * malloc() from the pool anyway.  What an idle plain-HTTP keep-alive
+ * connection keeps (pool header, address, HTTP state, the read buffer's
+ * descriptor) fills about 300 bytes: 384 holds it in one block with some
+ * room, for about 400 bytes of heap per idle connection (nginx 1.22:
+ * about 510).  TLS state spills into a second block.
  */
-#define HV_CONNECTION_POOL_SIZE 512
+#define HV_CONNECTION_POOL_SIZE 384
 
 /* multi_accept takes at most this many connections per event, so that one
  * burst cannot starve the connections the worker already serves. */
@@ -29,6 +33,15 @@
 
 /* How long a worker stops accepting after EMFILE/ENFILE (ms). */
 #define HV_ACCEPT_PAUSE 500
+
+/* EMFILE/ENFILE is logged at most once in this long (ms): an exhausted
+ * worker retries every HV_ACCEPT_PAUSE and must not flood the log. */
+#define HV_ACCEPT_LOG_INTERVAL 1000
+
+/* Handed-off descriptors a full worker keeps, unread, until it has room
+ * (as the listen backlog keeps them under the other strategies); more are
+ * closed.  Covers what the master passes before it sees the worker full. */
+#define HV_HANDOFF_PENDING 64
 
 /* The signal a worker sends a peer to hand it the accept mutex (see
  * event/accept_mutex.c); ignored by default, so a stray one is harmless. */
@@ -58,10 +71,18 @@ typedef struct {
     hv_uint_t tenure;       /* connections accepted since it last handed
                                the mutex on */
     bool paused;            /* EMFILE: not accepting for a while */
+    bool own_held;          /* its reuseport sockets are in the set */
+    hv_msec_t emfile_quiet; /* EMFILE is not logged again before */
     bool closed;            /* stopping: never accepts again */
     bool idle_closed;       /* stopping, and idle connections are closed
                                as soon as they are idle */
     hv_event_t idle_timer;  /* stopping: the grace period before that */
+    /* handoff: descriptors waiting for a free connection, oldest first */
+    struct {
+        int fd;
+        hv_listening_t *ls;
+    } pending[HV_HANDOFF_PENDING];
+    hv_uint_t pending_n;
 } hv_event_worker_t;
 
 extern hv_event_worker_t hv_event_worker;
@@ -83,6 +104,12 @@ int hv_event_connections_init(hv_cycle_t *cycle, hv_uint_t n);
 void hv_event_connections_done(hv_cycle_t *cycle);
 /* true for a connection accepted from a client (not listening/channel). */
 bool hv_event_is_client(const hv_connection_t *c);
+/* true when hv_get_connection() will succeed: there is a free connection,
+ * or one was made by closing the oldest idle one.  Checked before
+ * accepting, so that a full worker leaves the client queued (an idle
+ * connection whose next request arrived is not closed, so the free and
+ * idle counts alone can promise room that is not there). */
+bool hv_connection_reserve(hv_cycle_t *cycle);
 
 /* event/io.c: logs an I/O error at info when the peer caused it, else at
  * error ("recv() failed (104: Connection reset by peer)"). */
@@ -103,11 +130,21 @@ int hv_event_listen_init(hv_cycle_t *cycle);
 int hv_event_listen_set(hv_cycle_t *cycle, unsigned which, bool on);
 /* Closes every listening socket in this worker (graceful stop). */
 void hv_event_listen_close(hv_cycle_t *cycle);
+/* true while a new client can get a connection (a free or an idle one). */
+bool hv_accept_has_room(hv_cycle_t *cycle);
+/* Once per loop iteration: watches this worker's reuseport sockets only
+ * while it has room, so that the kernel keeps further clients queued in
+ * their backlog instead of the worker accepting and closing them. */
+void hv_accept_own_adjust(hv_cycle_t *cycle);
 /* Gives an accepted descriptor a connection and runs ls->handler. */
 void hv_event_accepted(hv_cycle_t *cycle, hv_listening_t *ls, int fd,
     const hv_sockaddr_t *sa, socklen_t socklen);
-/* cycle->handoff: a descriptor the master accepted (handoff strategy). */
+/* cycle->handoff: a descriptor the master accepted (handoff strategy);
+ * kept pending while the worker has no room. */
 void hv_event_handoff(hv_cycle_t *cycle, hv_listening_t *ls, int fd);
+/* Once per loop iteration: serves pending handed-off descriptors while
+ * there is room and publishes the room left (stats->room). */
+void hv_accept_room_update(hv_cycle_t *cycle);
 
 /* event/accept_mutex.c */
 /* Installs the wake signal (mutex strategy only); HV_OK or HV_ERROR. */

@@ -39,7 +39,7 @@ static bool hv_event_drained(hv_cycle_t *cycle);
 
 static const hv_command_t hv_events_commands[] = {
     { "events", HV_MAIN_CONF | HV_CONF_BLOCK | HV_CONF_NOARGS, hv_events_block,
-        HV_CONF_MAIN, 0, NULL },
+        HV_CONF_MAIN, 0, NULL, "—" },
     hv_null_command
 };
 
@@ -70,19 +70,19 @@ static const hv_conf_enum_t hv_epoll_strategies[] = {
 static const hv_command_t hv_epoll_commands[] = {
     { "worker_connections", HV_EVENT_CONF | HV_CONF_TAKE1, hv_conf_set_num_slot,
         HV_CONF_MAIN, offsetof(hv_event_conf_t, connections),
-        &hv_epoll_connections_bounds },
+        &hv_epoll_connections_bounds, "1024" },
     { "accept_mutex", HV_EVENT_CONF | HV_CONF_FLAG, hv_conf_set_flag_slot,
-        HV_CONF_MAIN, offsetof(hv_event_conf_t, accept_mutex), NULL },
+        HV_CONF_MAIN, offsetof(hv_event_conf_t, accept_mutex), NULL, "on" },
     { "accept_mutex_delay", HV_EVENT_CONF | HV_CONF_TAKE1,
         hv_conf_set_msec_slot, HV_CONF_MAIN,
-        offsetof(hv_event_conf_t, accept_mutex_delay), NULL },
+        offsetof(hv_event_conf_t, accept_mutex_delay), NULL, "500ms" },
     { "multi_accept", HV_EVENT_CONF | HV_CONF_FLAG, hv_conf_set_flag_slot,
-        HV_CONF_MAIN, offsetof(hv_event_conf_t, multi_accept), NULL },
+        HV_CONF_MAIN, offsetof(hv_event_conf_t, multi_accept), NULL, "off" },
     { "use", HV_EVENT_CONF | HV_CONF_TAKE1, hv_epoll_set_use, HV_CONF_MAIN,
-        offsetof(hv_event_conf_t, use), NULL },
+        offsetof(hv_event_conf_t, use), NULL, "epoll" },
     { "accept_strategy", HV_EVENT_CONF | HV_CONF_TAKE1, hv_conf_set_enum_slot,
-        HV_CONF_MAIN, offsetof(hv_event_conf_t, strategy),
-        hv_epoll_strategies },
+        HV_CONF_MAIN, offsetof(hv_event_conf_t, strategy), hv_epoll_strategies,
+        "mutex" },
     hv_null_command
 };
 
@@ -424,5 +424,5 @@ hv_event_drained(hv_cycle_t *cycle)
 {
     (void) cycle;
 
-    return hv_event_worker.clients == 0;
+    return hv_event_worker.clients == 0 && hv_event_worker.pending_n == 0;
 }

@@ -24,6 +24,9 @@
 #include "http/http_core_internal.h"
 
 
+/* At most one write error line per access log file in this long (ms). */
+#define HV_HTTP_LOG_ERROR_INTERVAL 1000
+
 typedef struct {
     hv_str_t name;
     hv_http_template_t *tpl;
@@ -540,6 +543,11 @@ hv_http_access_log_exit_worker(hv_cycle_t *cycle)
 }
 
 
+/*
+ * A write error is logged once a second at most per file: on a full disk
+ * every request fails the same way, and its error line would only make the
+ * error log fill the same disk.  The lines lost meanwhile are not counted.
+ */
 static void
 hv_http_log_put(
     hv_log_file_t *file, const unsigned char *data, size_t len, hv_log_t *log)
@@ -547,6 +555,14 @@ hv_http_log_put(
     ssize_t w;
 
     w = write(file->fd, data, len);
+    if ((w == -1 || (size_t) w != len) && hv_current_msec < file->error_quiet) {
+        return;
+    }
+
+    if (w == -1 || (size_t) w != len) {
+        file->error_quiet = hv_current_msec + HV_HTTP_LOG_ERROR_INTERVAL;
+    }
+
     if (w == -1) {
         hv_log_error(HV_LOG_ERR, log, errno, "write() to \"%s\" failed",
             (char *) file->name.data);

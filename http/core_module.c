@@ -52,82 +52,84 @@ static const hv_conf_bounds_t hv_http_core_requests_bounds = { 1, INT32_MAX };
 
 static const hv_command_t hv_http_core_commands[] = {
     { "server", HV_HTTP_MAIN_CONF | HV_CONF_BLOCK | HV_CONF_NOARGS,
-        hv_http_core_server, HV_CONF_MAIN, 0, NULL },
+        hv_http_core_server, HV_CONF_MAIN, 0, NULL, "—" },
     { "listen", HV_HTTP_SRV_CONF | HV_CONF_1MORE, hv_http_core_listen,
-        HV_CONF_SRV, 0, NULL },
+        HV_CONF_SRV, 0, NULL, "*:80" },
     { "server_name", HV_HTTP_SRV_CONF | HV_CONF_1MORE, hv_http_core_server_name,
-        HV_CONF_SRV, 0, NULL },
+        HV_CONF_SRV, 0, NULL, "\"\"" },
     { "location",
         HV_HTTP_SRV_CONF | HV_HTTP_LOC_CONF | HV_CONF_BLOCK | HV_CONF_TAKE12,
-        hv_http_core_location, HV_CONF_LOC, 0, NULL },
+        hv_http_core_location, HV_CONF_LOC, 0, NULL, "—" },
     { "root", HV_HTTP_ALL | HV_CONF_TAKE1, hv_http_core_root, HV_CONF_LOC, 0,
-        NULL },
+        NULL, "html" },
     { "alias", HV_HTTP_LOC_CONF | HV_CONF_TAKE1, hv_http_core_root, HV_CONF_LOC,
-        0, NULL },
+        0, NULL, "—" },
     { "index", HV_HTTP_ALL | HV_CONF_1MORE, hv_http_core_index, HV_CONF_LOC, 0,
-        NULL },
+        NULL, "index.html" },
     { "default_type", HV_HTTP_ALL | HV_CONF_TAKE1, hv_conf_set_str_slot,
-        HV_CONF_LOC, hv_loc_field(default_type), NULL },
+        HV_CONF_LOC, hv_loc_field(default_type), NULL, "text/plain" },
     { "charset", HV_HTTP_ALL | HV_CONF_TAKE1, hv_conf_set_str_slot, HV_CONF_LOC,
-        hv_loc_field(charset), NULL },
+        hv_loc_field(charset), NULL, "off" },
     { "types", HV_HTTP_ALL | HV_CONF_BLOCK | HV_CONF_NOARGS, hv_http_core_types,
-        HV_CONF_LOC, 0, NULL },
+        HV_CONF_LOC, 0, NULL,
+        "text/html html; image/gif gif; image/jpeg jpg;" },
     { "return", HV_HTTP_SRV_CONF | HV_HTTP_LOC_CONF | HV_CONF_TAKE12,
-        hv_http_core_return, HV_CONF_LOC, 0, NULL },
+        hv_http_core_return, HV_CONF_LOC, 0, NULL, "—" },
     { "error_page", HV_HTTP_ALL | HV_CONF_2MORE, hv_http_core_error_page,
-        HV_CONF_LOC, 0, NULL },
+        HV_CONF_LOC, 0, NULL, "—" },
     { "add_header", HV_HTTP_ALL | HV_CONF_TAKE23, hv_http_core_add_header,
-        HV_CONF_LOC, 0, NULL },
+        HV_CONF_LOC, 0, NULL, "—" },
     { "access_log", HV_HTTP_ALL | HV_CONF_1MORE, hv_http_core_access_log,
-        HV_CONF_LOC, 0, NULL },
+        HV_CONF_LOC, 0, NULL, "logs/access.log combined" },
     { "log_format", HV_HTTP_MAIN_CONF | HV_CONF_2MORE, hv_http_core_log_format,
-        HV_CONF_MAIN, 0, NULL },
+        HV_CONF_MAIN, 0, NULL, "combined \"...\"" },
 
     { "keepalive_timeout", HV_HTTP_ALL | HV_CONF_TAKE12,
-        hv_http_core_keepalive_timeout, HV_CONF_LOC, 0, NULL },
+        hv_http_core_keepalive_timeout, HV_CONF_LOC, 0, NULL, "75s" },
     { "keepalive_requests", HV_HTTP_ALL | HV_CONF_TAKE1, hv_conf_set_num_slot,
         HV_CONF_LOC, hv_loc_field(keepalive_requests),
-        &hv_http_core_requests_bounds },
+        &hv_http_core_requests_bounds, "1000" },
     { "keepalive_time", HV_HTTP_ALL | HV_CONF_TAKE1, hv_conf_set_msec_slot,
-        HV_CONF_LOC, hv_loc_field(keepalive_time), NULL },
+        HV_CONF_LOC, hv_loc_field(keepalive_time), NULL, "1h" },
     { "keepalive_disable", HV_HTTP_ALL | HV_CONF_1MORE,
-        hv_http_core_keepalive_disable, HV_CONF_LOC, 0, NULL },
+        hv_http_core_keepalive_disable, HV_CONF_LOC, 0, NULL, "msie6" },
     { "send_timeout", HV_HTTP_ALL | HV_CONF_TAKE1, hv_conf_set_msec_slot,
-        HV_CONF_LOC, hv_loc_field(send_timeout), NULL },
+        HV_CONF_LOC, hv_loc_field(send_timeout), NULL, "60s" },
     { "client_body_timeout", HV_HTTP_ALL | HV_CONF_TAKE1, hv_conf_set_msec_slot,
-        HV_CONF_LOC, hv_loc_field(client_body_timeout), NULL },
+        HV_CONF_LOC, hv_loc_field(client_body_timeout), NULL, "60s" },
     { "client_max_body_size", HV_HTTP_ALL | HV_CONF_TAKE1,
-        hv_http_core_max_body, HV_CONF_LOC, 0, NULL },
+        hv_http_core_max_body, HV_CONF_LOC, 0, NULL, "1m" },
 
     { "client_header_timeout", HV_HTTP_MS | HV_CONF_TAKE1,
         hv_conf_set_msec_slot, HV_CONF_SRV, hv_srv_field(client_header_timeout),
-        NULL },
+        NULL, "60s" },
     { "client_header_buffer_size", HV_HTTP_MS | HV_CONF_TAKE1,
         hv_conf_set_size_slot, HV_CONF_SRV,
-        hv_srv_field(client_header_buffer_size), NULL },
+        hv_srv_field(client_header_buffer_size), NULL, "1k" },
     { "large_client_header_buffers", HV_HTTP_MS | HV_CONF_TAKE2,
-        hv_http_core_large_buffers, HV_CONF_SRV, 0, NULL },
+        hv_http_core_large_buffers, HV_CONF_SRV, 0, NULL, "4 8k" },
     { "merge_slashes", HV_HTTP_MS | HV_CONF_FLAG, hv_conf_set_flag_slot,
-        HV_CONF_SRV, hv_srv_field(merge_slashes), NULL },
+        HV_CONF_SRV, hv_srv_field(merge_slashes), NULL, "on" },
 
     { "sendfile", HV_HTTP_ALL | HV_CONF_FLAG, hv_conf_set_flag_slot,
-        HV_CONF_LOC, hv_loc_field(sendfile), NULL },
+        HV_CONF_LOC, hv_loc_field(sendfile), NULL, "off" },
     { "tcp_nopush", HV_HTTP_ALL | HV_CONF_FLAG, hv_conf_set_flag_slot,
-        HV_CONF_LOC, hv_loc_field(tcp_nopush), NULL },
+        HV_CONF_LOC, hv_loc_field(tcp_nopush), NULL, "off" },
     { "tcp_nodelay", HV_HTTP_ALL | HV_CONF_FLAG, hv_conf_set_flag_slot,
-        HV_CONF_LOC, hv_loc_field(tcp_nodelay), NULL },
+        HV_CONF_LOC, hv_loc_field(tcp_nodelay), NULL, "on" },
     { "server_tokens", HV_HTTP_ALL | HV_CONF_FLAG, hv_conf_set_flag_slot,
-        HV_CONF_LOC, hv_loc_field(server_tokens), NULL },
+        HV_CONF_LOC, hv_loc_field(server_tokens), NULL, "on" },
     { "log_not_found", HV_HTTP_ALL | HV_CONF_FLAG, hv_conf_set_flag_slot,
-        HV_CONF_LOC, hv_loc_field(log_not_found), NULL },
+        HV_CONF_LOC, hv_loc_field(log_not_found), NULL, "on" },
     { "absolute_redirect", HV_HTTP_ALL | HV_CONF_FLAG, hv_conf_set_flag_slot,
-        HV_CONF_LOC, hv_loc_field(absolute_redirect), NULL },
+        HV_CONF_LOC, hv_loc_field(absolute_redirect), NULL, "on" },
     { "port_in_redirect", HV_HTTP_ALL | HV_CONF_FLAG, hv_conf_set_flag_slot,
-        HV_CONF_LOC, hv_loc_field(port_in_redirect), NULL },
+        HV_CONF_LOC, hv_loc_field(port_in_redirect), NULL, "on" },
     { "etag", HV_HTTP_ALL | HV_CONF_FLAG, hv_conf_set_flag_slot, HV_CONF_LOC,
-        hv_loc_field(etag), NULL },
+        hv_loc_field(etag), NULL, "on" },
     { "if_modified_since", HV_HTTP_ALL | HV_CONF_TAKE1, hv_conf_set_enum_slot,
-        HV_CONF_LOC, hv_loc_field(if_modified_since), hv_http_core_ims },
+        HV_CONF_LOC, hv_loc_field(if_modified_since), hv_http_core_ims,
+        "exact" },
     hv_null_command
 };
 
@@ -146,6 +148,7 @@ const hv_module_t hv_http_core_module = {
     .type = HV_HTTP_MODULE,
     .ctx = &hv_http_core_module_ctx,
     .commands = hv_http_core_commands,
+    .init_module = hv_http_regex_init_module,
     .exit_worker = hv_http_access_log_exit_worker,
 };
 
@@ -414,6 +417,7 @@ hv_http_core_server(hv_conf_t *cf, const hv_command_t *cmd, void *conf)
     hv_http_core_loc_conf_t *clcf;
     hv_conf_ctx_t *ctx, *saved;
     hv_uint_t cmd_type;
+    uint64_t digest;
     char *rv;
 
     (void) cmd;
@@ -458,9 +462,13 @@ hv_http_core_server(hv_conf_t *cf, const hv_command_t *cmd, void *conf)
     cmd_type = cf->cmd_type;
     cf->ctx = ctx;
     cf->cmd_type = HV_HTTP_SRV_CONF;
+    digest = cf->digest;
+    cf->digest = HV_CONF_DIGEST_INIT;
 
     rv = hv_conf_parse(cf, NULL);
 
+    cscf->digest = cf->digest;
+    cf->digest = digest;
     cf->ctx = saved;
     cf->cmd_type = cmd_type;
 

@@ -75,6 +75,9 @@ typedef int (*hv_http_body_filter_pt)(hv_http_request_t *r, hv_chain_t *in);
 
 struct hv_http_addr_conf_s; /* below */
 
+/* Reset request pools a worker keeps for reuse (free_pools below). */
+#define HV_HTTP_FREE_POOLS 16
+
 typedef struct {
     hv_array_t servers;                  /* hv_http_core_srv_conf_t * */
     hv_array_t phases[HV_HTTP_PHASES_N]; /* hv_http_handler_pt */
@@ -91,6 +94,7 @@ typedef struct {
 
     hv_array_t ports;        /* internal: listen addresses */
     hv_array_t *log_formats; /* internal: http/access_log.c */
+    hv_array_t *regexes;     /* internal: http/regex.c, for pcre_jit */
     struct hv_http_variables_conf_s *variables; /* internal:
                                                    http/variables.c */
 
@@ -116,6 +120,18 @@ typedef struct {
      */
     void (*ssl_handshake)(hv_connection_t *c, struct hv_http_addr_conf_s *ac,
         hv_event_handler_pt ready);
+
+    /*
+     * Request pools of this worker, reset and kept for the next request
+     * (http/request.c, http/finalize.c): a reset costs a few dozen
+     * instructions where a new pool costs a posix_memalign() and a
+     * free(), about 600 (callgrind, /pid keep-alive).  At most
+     * HV_HTTP_FREE_POOLS of HV_POOL_DEFAULT_SIZE; destroyed with the
+     * cycle's pool.
+     */
+    hv_pool_t *free_pools[HV_HTTP_FREE_POOLS];
+    hv_uint_t nfree_pools;
+    unsigned free_pools_cleanup:1; /* the cycle-pool cleanup is added */
 } hv_http_core_main_conf_t;
 
 typedef struct hv_http_core_loc_conf_s hv_http_core_loc_conf_t;
@@ -135,6 +151,8 @@ typedef struct {
 
     hv_array_t *regex_names; /* internal: "~regex" server names */
     bool listen;             /* a "listen" was given */
+    uint64_t digest;         /* of the block's own statements, nested
+                                locations left out (hv_conf_t.digest) */
 
     const char *file; /* where it was declared, for logs */
     hv_uint_t line;
@@ -221,6 +239,8 @@ struct hv_http_core_loc_conf_s {
     hv_str_t return_text;
     struct hv_http_template_s *return_tpl; /* return_text, compiled */
 
+    uint64_t digest; /* of a location block's own statements, nested
+                        locations left out (hv_conf_t.digest) */
     const char *file;
     hv_uint_t line;
 };

@@ -22,6 +22,7 @@ static void hv_http_end_with_close(hv_http_request_t *r);
 static void hv_http_keepalive_handler(hv_event_t *rev);
 static void hv_http_lingering_close_handler(hv_event_t *rev);
 static void hv_http_release_buffers(hv_connection_t *c, hv_buf_t *b);
+static void hv_http_release_pool(hv_connection_t *c, hv_pool_t *pool);
 
 
 void
@@ -186,7 +187,50 @@ hv_http_free_request(hv_http_request_t *r)
     hc->request = NULL;
     c->log.action = NULL;
 
-    hv_pool_destroy(r->pool);
+    hv_http_release_pool(c, r->pool);
+}
+
+
+/* Destroys the request pools kept by hv_http_release_pool(). */
+static void
+hv_http_destroy_free_pools(void *data)
+{
+    hv_http_core_main_conf_t *cmcf = data;
+
+    while (cmcf->nfree_pools > 0) {
+        hv_pool_destroy(cmcf->free_pools[--cmcf->nfree_pools]);
+    }
+}
+
+
+/*
+ * A request's pool, its request done: reset and kept for the worker's
+ * next request (see hv_http_core_main_conf_t.free_pools), or destroyed.
+ */
+static void
+hv_http_release_pool(hv_connection_t *c, hv_pool_t *pool)
+{
+    hv_http_core_main_conf_t *cmcf;
+
+    cmcf = hv_http_default_server(c->data)->ctx_main_conf[HV_MODULE_http_core];
+
+    if (cmcf->nfree_pools == HV_HTTP_FREE_POOLS || cmcf->cycle == NULL) {
+        hv_pool_destroy(pool);
+        return;
+    }
+
+    if (!cmcf->free_pools_cleanup) {
+        if (hv_pool_cleanup_add(
+                cmcf->cycle->pool, hv_http_destroy_free_pools, cmcf) == NULL) {
+            hv_pool_destroy(pool);
+            return;
+        }
+        cmcf->free_pools_cleanup = 1;
+    }
+
+    hv_pool_reset(pool);
+    hv_pool_set_log(pool, NULL);
+    cmcf->free_pools[cmcf->nfree_pools++] = pool;
 }
 
 
@@ -194,6 +238,9 @@ void
 hv_http_close_request(hv_http_request_t *r)
 {
     hv_connection_t *c = r->connection;
+
+    /* earlier pipelined answers still held: what the socket takes now */
+    (void) hv_http_pipeline_flush(r);
 
     hv_http_free_request(r);
     hv_http_close_connection(c);
@@ -278,6 +325,8 @@ hv_http_set_keepalive(hv_http_request_t *r)
         hv_post_event(rev, &hv_posted_events);
         return;
     }
+
+    hv_http_pipeline_release(c);
 
     /* idle: give the buffer back (a large allocation) until data comes */
     b->pos = b->start;

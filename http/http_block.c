@@ -29,7 +29,7 @@ static int hv_http_merge_error(hv_conf_t *cf, char *rv, const char *what,
 
 static const hv_command_t hv_http_commands[] = {
     { "http", HV_MAIN_CONF | HV_CONF_BLOCK | HV_CONF_NOARGS, hv_http_block,
-        HV_CONF_MAIN, 0, NULL },
+        HV_CONF_MAIN, 0, NULL, "—" },
     hv_null_command
 };
 
@@ -39,6 +39,7 @@ const hv_module_t hv_http_module = {
     .type = HV_CORE_MODULE,
     .ctx = NULL,
     .commands = hv_http_commands,
+    .init_module = hv_http_reload_summary,
 };
 
 

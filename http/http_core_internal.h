@@ -106,6 +106,17 @@ void *hv_http_regex_compile(
 /* true when the regex matches somewhere in subject, keeping no captures;
  * a matching error counts as no match and is logged. */
 bool hv_http_regex_match(void *code, const hv_str_t *subject, hv_log_t *log);
+/* init_module of http_core: with "pcre_jit on", JIT-compiles every regex
+ * of the new configuration (once, in the master: workers share the code);
+ * pcre_jit is a main-context directive that may follow http { }, so this
+ * cannot happen as each regex is compiled.  Always HV_OK. */
+int hv_http_regex_init_module(hv_cycle_t *cycle);
+
+/* http/reload_summary.c, init_module of "http": on a reload (the new
+ * cycle's old_cycle has a configuration, not -t), logs at notice
+ * "reload: servers +A -R ~C, locations +A -R ~C" comparing the two
+ * configurations.  Always HV_OK: a summary never stops a reload. */
+int hv_http_reload_summary(hv_cycle_t *cycle);
 
 /* http/phase.c: builds cmcf->phase_engine after postconfiguration. */
 int hv_http_init_phase_engine(hv_conf_t *cf, hv_http_core_main_conf_t *cmcf);

@@ -45,6 +45,7 @@ hv_http_core_location(hv_conf_t *cf, const hv_command_t *cmd, void *conf)
     hv_http_core_loc_conf_t *pclcf = conf, *clcf;
     hv_conf_ctx_t *ctx, *saved;
     hv_uint_t match, cmd_type;
+    uint64_t digest;
     hv_str_t name;
     char *rv;
 
@@ -96,9 +97,13 @@ hv_http_core_location(hv_conf_t *cf, const hv_command_t *cmd, void *conf)
     cmd_type = cf->cmd_type;
     cf->ctx = ctx;
     cf->cmd_type = HV_HTTP_LOC_CONF;
+    digest = cf->digest; /* the reload summary's fingerprint */
+    cf->digest = HV_CONF_DIGEST_INIT;
 
     rv = hv_conf_parse(cf, NULL);
 
+    clcf->digest = cf->digest;
+    cf->digest = digest;
     cf->ctx = saved;
     cf->cmd_type = cmd_type;
 

@@ -1,7 +1,8 @@
 /*
  * http/regex.c - PCRE2 for "location ~" and "server_name ~": compiling at
- * configuration time (JIT when the library has it), matching, and keeping
- * a match's captures in the request for templates ($1, $name).
+ * configuration time (JIT-compiled too with "pcre_jit on", when the
+ * library has JIT), matching, and keeping a match's captures in the
+ * request for templates ($1, $name).
  *
  * Workers are single threaded, so one match block per regex is reused by
  * every request instead of allocating one per match; the captures are
@@ -90,12 +91,21 @@ hv_http_regex_compile(hv_conf_t *cf, const hv_str_t *pattern, bool caseless)
     PCRE2_UCHAR msg[256];
     hv_pool_cleanup_t *cln;
     hv_http_regex_t *re;
+    hv_http_core_main_conf_t *cmcf = hv_http_conf_main(cf, http_core);
+    hv_http_regex_t **slot;
     PCRE2_SIZE off;
     int err;
 
     re = hv_pcalloc(cf->pool, sizeof(hv_http_regex_t));
     if (re == NULL) {
         return NULL;
+    }
+
+    if (cmcf->regexes == NULL) {
+        cmcf->regexes = hv_array_create(cf->pool, 4, sizeof(hv_http_regex_t *));
+        if (cmcf->regexes == NULL) {
+            return NULL;
+        }
     }
 
     re->code = pcre2_compile((PCRE2_SPTR) pattern->data, pattern->len,
@@ -117,14 +127,41 @@ hv_http_regex_compile(hv_conf_t *cf, const hv_str_t *pattern, bool caseless)
         return NULL;
     }
 
-    /* JIT is an optimisation: a system without it still matches */
-    (void) pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
-
-    if (hv_http_regex_names(cf, re) != HV_OK) {
+    slot = hv_array_push(cmcf->regexes);
+    if (slot == NULL || hv_http_regex_names(cf, re) != HV_OK) {
         return NULL;
     }
+    *slot = re;
 
     return re;
+}
+
+
+int
+hv_http_regex_init_module(hv_cycle_t *cycle)
+{
+    hv_http_core_main_conf_t *cmcf = cycle->conf[HV_MODULE_http_core];
+    hv_http_regex_t **re;
+    hv_uint_t i;
+    int rc;
+
+    if (cmcf == NULL || cmcf->regexes == NULL ||
+        !hv_core_conf(cycle)->pcre_jit) {
+        return HV_OK;
+    }
+
+    re = cmcf->regexes->elts;
+    for (i = 0; i < cmcf->regexes->nelts; i++) {
+        /* JIT is an optimisation: without it every regex still matches */
+        rc = pcre2_jit_compile(re[i]->code, PCRE2_JIT_COMPLETE);
+        if (rc != 0) {
+            hv_log_error(HV_LOG_WARN, cycle->log, 0,
+                "pcre2_jit_compile() failed: %d, \"pcre_jit\" ignored", rc);
+            return HV_OK;
+        }
+    }
+
+    return HV_OK;
 }
 
 
@@ -240,6 +277,15 @@ hv_http_regex_exec(hv_http_request_t *r, void *code, const hv_str_t *subject)
 }
 
 #else
+
+int
+hv_http_regex_init_module(hv_cycle_t *cycle)
+{
+    (void) cycle;
+
+    return HV_OK; /* "pcre_jit" has no regex to compile */
+}
+
 
 void *
 hv_http_regex_compile(hv_conf_t *cf, const hv_str_t *pattern, bool caseless)

@@ -22,6 +22,7 @@ static int hv_http_process_request_uri(hv_http_request_t *r);
 static int hv_http_request_path(hv_http_request_t *r);
 static void hv_http_process_request_headers(hv_event_t *rev);
 static void hv_http_process_request(hv_http_request_t *r);
+static void hv_http_pipeline_resume(hv_http_request_t *r);
 
 
 void
@@ -212,12 +213,18 @@ hv_http_create_request(hv_connection_t *c)
 {
     hv_http_connection_t *hc = c->data;
     hv_http_core_srv_conf_t *cscf = hv_http_default_server(hc);
+    hv_http_core_main_conf_t *cmcf = cscf->ctx_main_conf[HV_MODULE_http_core];
     hv_http_request_t *r;
     hv_pool_t *pool;
 
-    pool = hv_pool_create(HV_POOL_DEFAULT_SIZE, &c->log);
-    if (pool == NULL) {
-        return NULL;
+    if (cmcf->nfree_pools > 0) {
+        pool = cmcf->free_pools[--cmcf->nfree_pools];
+        hv_pool_set_log(pool, &c->log);
+    } else {
+        pool = hv_pool_create(HV_POOL_DEFAULT_SIZE, &c->log);
+        if (pool == NULL) {
+            return NULL;
+        }
     }
 
     r = hv_pcalloc(pool, sizeof(hv_http_request_t));
@@ -296,6 +303,11 @@ hv_http_read_request_header(hv_http_request_t *r)
         if (!rev->timer_set) {
             hv_event_add_timer(
                 rev, hv_http_default_server(c->data)->client_header_timeout);
+        }
+        /* held pipelined answers: the client may wait for them first */
+        if (hv_http_pipeline_flush(r) == HV_ERROR) {
+            hv_http_finalize_request(r, HV_ERROR);
+            return HV_ERROR;
         }
         return HV_AGAIN;
     }
@@ -716,7 +728,52 @@ hv_http_process_request(hv_http_request_t *r)
         return;
     }
 
+    /*
+     * Held pipelined answers go out before a body is awaited: the client
+     * may wait for them (or for "100 Continue", which must follow them).
+     */
+    if (hv_http_body_pending(r)) {
+        switch (hv_http_pipeline_flush(r)) {
+            case HV_OK:
+                break;
+            case HV_AGAIN:
+                r->write_event_handler = hv_http_pipeline_resume;
+                return;
+            default:
+                hv_http_finalize_request(r, HV_ERROR);
+                return;
+        }
+    }
+
     hv_http_handler(r);
+}
+
+
+/* r->write_event_handler while held answers drain before r runs. */
+static void
+hv_http_pipeline_resume(hv_http_request_t *r)
+{
+    hv_connection_t *c = r->connection;
+
+    if (c->write->timedout) {
+        c->write->timedout = 0;
+        c->timedout = 1;
+        hv_log_error(HV_LOG_INFO, &c->log, ETIMEDOUT, "client timed out");
+        hv_http_finalize_request(r, HV_ERROR);
+        return;
+    }
+
+    switch (hv_http_pipeline_flush(r)) {
+        case HV_OK:
+            r->write_event_handler = hv_http_request_empty_handler;
+            hv_http_handler(r);
+            return;
+        case HV_AGAIN:
+            return;
+        default:
+            hv_http_finalize_request(r, HV_ERROR);
+            return;
+    }
 }
 
 

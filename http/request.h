@@ -128,6 +128,8 @@ struct hv_http_request_s {
     hv_int_t phase_handler;             /* next handler of the phase engine */
 
     hv_chain_t *out;       /* output not yet sent */
+    hv_chain_t *free_out;  /* http/write.c: sent links of out, for reuse */
+    hv_chain_t *frames;    /* http/write.c: chunk framing buffers */
     off_t body_bytes_sent; /* of the response body */
     off_t bytes_sent;      /* header and body, chunk framing too */
     off_t header_size;     /* bytes of the response header */

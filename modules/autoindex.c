@@ -45,7 +45,7 @@ static int hv_autoindex_handler(hv_http_request_t *r);
 
 static const hv_command_t hv_autoindex_commands[] = {
     { "autoindex", HV_AUTOINDEX_ANY_CONF | HV_CONF_FLAG, hv_conf_set_flag_slot,
-        HV_CONF_LOC, offsetof(hv_autoindex_loc_conf_t, enable), NULL },
+        HV_CONF_LOC, offsetof(hv_autoindex_loc_conf_t, enable), NULL, "off" },
     hv_null_command
 };
 

@@ -34,7 +34,7 @@ static int hv_echo_pid_handler(hv_http_request_t *r);
  */
 static const hv_command_t hv_echo_pid_commands[] = {
     { "echo_pid", HV_HTTP_LOC_CONF | HV_CONF_NOARGS, hv_echo_pid, HV_CONF_LOC,
-        0, NULL },
+        0, NULL, "—" },
     hv_null_command
 };
 

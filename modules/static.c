@@ -37,10 +37,10 @@ static int hv_static_redirect_dir(hv_http_request_t *r);
 
 static const hv_command_t hv_static_commands[] = {
     { "open_file_cache", HV_STATIC_ANY_CONF | HV_CONF_TAKE12,
-        hv_static_cache_directive, HV_CONF_LOC, 0, NULL },
+        hv_static_cache_directive, HV_CONF_LOC, 0, NULL, "off" },
     { "open_file_cache_valid", HV_STATIC_ANY_CONF | HV_CONF_TAKE1,
         hv_conf_set_msec_slot, HV_CONF_LOC,
-        offsetof(hv_static_loc_conf_t, valid), NULL },
+        offsetof(hv_static_loc_conf_t, valid), NULL, "60s" },
     hv_null_command
 };
 

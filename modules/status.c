@@ -47,7 +47,7 @@ static int hv_status_json(hv_http_request_t *r, const hv_shared_t *sh,
 
 static const hv_command_t hv_status_commands[] = {
     { "stub_status", HV_HTTP_SRV_CONF | HV_HTTP_LOC_CONF | HV_CONF_NOARGS,
-        hv_status, HV_CONF_LOC, 0, NULL },
+        hv_status, HV_CONF_LOC, 0, NULL, "—" },
     hv_null_command
 };
 

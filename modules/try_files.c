@@ -31,7 +31,7 @@ static int hv_try_files_handler(hv_http_request_t *r);
 
 static const hv_command_t hv_try_files_commands[] = {
     { "try_files", HV_HTTP_SRV_CONF | HV_HTTP_LOC_CONF | HV_CONF_2MORE,
-        hv_try_files, HV_CONF_LOC, 0, NULL },
+        hv_try_files, HV_CONF_LOC, 0, NULL, "—" },
     hv_null_command
 };
 

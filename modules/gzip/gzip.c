@@ -86,19 +86,19 @@ static const hv_command_t hv_gzip_commands[] = {
     { "gzip",
         HV_HTTP_MAIN_CONF | HV_HTTP_SRV_CONF | HV_HTTP_LOC_CONF | HV_CONF_FLAG,
         hv_conf_set_flag_slot, HV_CONF_LOC,
-        offsetof(hv_gzip_loc_conf_t, enable), NULL },
+        offsetof(hv_gzip_loc_conf_t, enable), NULL, "off" },
     { "gzip_types",
         HV_HTTP_MAIN_CONF | HV_HTTP_SRV_CONF | HV_HTTP_LOC_CONF | HV_CONF_1MORE,
         hv_conf_set_str_array_slot, HV_CONF_LOC,
-        offsetof(hv_gzip_loc_conf_t, types), NULL },
+        offsetof(hv_gzip_loc_conf_t, types), NULL, "text/html" },
     { "gzip_min_length",
         HV_HTTP_MAIN_CONF | HV_HTTP_SRV_CONF | HV_HTTP_LOC_CONF | HV_CONF_TAKE1,
         hv_conf_set_size_slot, HV_CONF_LOC,
-        offsetof(hv_gzip_loc_conf_t, min_length), NULL },
+        offsetof(hv_gzip_loc_conf_t, min_length), NULL, "20" },
     { "gzip_comp_level",
         HV_HTTP_MAIN_CONF | HV_HTTP_SRV_CONF | HV_HTTP_LOC_CONF | HV_CONF_TAKE1,
         hv_conf_set_num_slot, HV_CONF_LOC,
-        offsetof(hv_gzip_loc_conf_t, comp_level), &hv_gzip_level_bounds },
+        offsetof(hv_gzip_loc_conf_t, comp_level), &hv_gzip_level_bounds, "1" },
     hv_null_command
 };
 

@@ -45,12 +45,13 @@ static const hv_conf_enum_t hv_gzip_versions[] = {
 static const hv_command_t hv_gzip_static_commands[] = {
     { "gzip_static", HV_GZIP_ANY_CONF | HV_CONF_TAKE1, hv_conf_set_enum_slot,
         HV_CONF_LOC, offsetof(hv_gzip_static_loc_conf_t, mode),
-        hv_gzip_static_modes },
+        hv_gzip_static_modes, "off" },
     { "gzip_vary", HV_GZIP_ANY_CONF | HV_CONF_FLAG, hv_conf_set_flag_slot,
-        HV_CONF_LOC, offsetof(hv_gzip_static_loc_conf_t, vary), NULL },
+        HV_CONF_LOC, offsetof(hv_gzip_static_loc_conf_t, vary), NULL, "off" },
     { "gzip_http_version", HV_GZIP_ANY_CONF | HV_CONF_TAKE1,
         hv_conf_set_enum_slot, HV_CONF_LOC,
-        offsetof(hv_gzip_static_loc_conf_t, http_version), hv_gzip_versions },
+        offsetof(hv_gzip_static_loc_conf_t, http_version), hv_gzip_versions,
+        "1.1" },
     hv_null_command
 };
 

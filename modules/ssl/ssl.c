@@ -44,6 +44,8 @@ static ssize_t hv_ssl_fill(
     hv_connection_t *c, hv_ssl_conn_t *sc, hv_chain_t *in, size_t size);
 static void hv_ssl_io_error(
     hv_connection_t *c, hv_ssl_conn_t *sc, int err, const char *call);
+static int hv_ssl_switch_ctx(
+    hv_connection_t *c, SSL *ssl, hv_ssl_srv_conf_t *sscf);
 
 
 void
@@ -408,48 +410,118 @@ hv_ssl_fill(hv_connection_t *c, hv_ssl_conn_t *sc, hv_chain_t *in, size_t size)
 }
 
 
+/*
+ * The server block is chosen here, from the raw server_name extension of
+ * the ClientHello, rather than in the servername callback: OpenSSL runs
+ * this callback before it picks the protocol version and before it looks
+ * at a session to resume, so the chosen server's ssl_protocols apply and
+ * its session id context decides what may resume (a session made on
+ * another server, with another certificate, gets a full handshake).
+ * A malformed extension is left to OpenSSL, which refuses it.
+ */
 int
-hv_ssl_servername(SSL *ssl, int *ad, void *arg)
+hv_ssl_client_hello(SSL *ssl, int *al, void *arg)
 {
     hv_connection_t *c = SSL_get_app_data(ssl);
     hv_ssl_conn_t *sc = c->ssl;
     hv_http_core_srv_conf_t *cscf;
-    hv_ssl_srv_conf_t *sscf;
-    const char *name;
+    const unsigned char *p;
+    size_t len, n;
     hv_str_t host;
 
     (void) arg;
 
-    name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-    if (name == NULL) {
-        return SSL_TLSEXT_ERR_OK;
+    if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &len) !=
+        1) {
+        return SSL_CLIENT_HELLO_SUCCESS; /* no SNI: the default server */
     }
 
-    host.data = (unsigned char *) name;
-    host.len = strlen(name);
+    /* a list (2-byte length) of one host_name entry (type, 2-byte length) */
+    if (len < 5 || (((size_t) p[0] << 8) | p[1]) != len - 2 ||
+        p[2] != TLSEXT_NAMETYPE_host_name) {
+        return SSL_CLIENT_HELLO_SUCCESS;
+    }
+
+    n = ((size_t) p[3] << 8) | p[4];
+    if (n == 0 || n != len - 5 || memchr(p + 5, '\0', n) != NULL) {
+        return SSL_CLIENT_HELLO_SUCCESS;
+    }
+
+    host.data = (unsigned char *) p + 5;
+    host.len = n;
 
     cscf = hv_http_find_virtual_server(sc->addr_conf, &host, &c->log);
-    sscf = cscf->ctx_srv_conf[HV_MODULE_ssl];
 
-    if (sscf->ctx == NULL || sscf->ctx == SSL_get_SSL_CTX(ssl)) {
-        return SSL_TLSEXT_ERR_OK;
+    if (hv_ssl_switch_ctx(c, ssl, cscf->ctx_srv_conf[HV_MODULE_ssl]) != HV_OK) {
+        *al = SSL_AD_INTERNAL_ERROR;
+        return SSL_CLIENT_HELLO_ERROR;
     }
 
-    /*
-     * The chosen server's certificates; SSL_set_SSL_CTX() takes nothing
-     * else, so its options and TLS 1.2 ciphers are copied (the version is
-     * already negotiated: ssl_protocols of the default server apply).
-     */
-    SSL_set_SSL_CTX(ssl, sscf->ctx);
-    SSL_clear_options(
-        ssl, SSL_get_options(ssl) & ~SSL_CTX_get_options(sscf->ctx));
-    SSL_set_options(ssl, SSL_CTX_get_options(sscf->ctx));
+    return SSL_CLIENT_HELLO_SUCCESS;
+}
 
-    if (SSL_set_cipher_list(ssl, (const char *) sscf->ciphers.data) != 1) {
-        hv_ssl_error_text(NULL, 0);
-        *ad = SSL_AD_INTERNAL_ERROR;
-        return SSL_TLSEXT_ERR_ALERT_FATAL;
+
+/*
+ * Moves the connection to the context of the server SNI chose.
+ * SSL_set_SSL_CTX() takes the certificates and the session id context
+ * only; what else the SSL copied from its first context when it was made
+ * (options, hence the protocols, the version bounds, the ciphers and
+ * TLS 1.3 suites, the curves) is copied here from the new one.  Only
+ * memory can fail here: logged at crit, the handshake ends.
+ */
+static int
+hv_ssl_switch_ctx(hv_connection_t *c, SSL *ssl, hv_ssl_srv_conf_t *sscf)
+{
+    char text[HV_MAX_ERROR_STR];
+    SSL_CTX *ctx = sscf->ctx;
+
+    if (ctx == NULL || ctx == SSL_get_SSL_CTX(ssl)) {
+        return HV_OK;
     }
+
+    if (SSL_set_SSL_CTX(ssl, ctx) != ctx) {
+        goto failed;
+    }
+
+    SSL_clear_options(ssl, SSL_get_options(ssl) & ~SSL_CTX_get_options(ctx));
+    SSL_set_options(ssl, SSL_CTX_get_options(ctx));
+
+    if (SSL_set_min_proto_version(ssl, SSL_CTX_get_min_proto_version(ctx)) !=
+            1 ||
+        SSL_set_max_proto_version(ssl, SSL_CTX_get_max_proto_version(ctx)) !=
+            1 ||
+        SSL_set_ciphersuites(ssl, (const char *) sscf->tls13_suites.data) !=
+            1 ||
+        SSL_set_cipher_list(ssl, (const char *) sscf->ciphers.data) != 1) {
+        goto failed;
+    }
+
+    if (!hv_str_eq_cstr(&sscf->ecdh_curve, "auto") &&
+        SSL_set1_groups_list(ssl, (const char *) sscf->ecdh_curve.data) != 1) {
+        goto failed;
+    }
+
+    return HV_OK;
+
+failed:
+    hv_ssl_error_text(text, sizeof(text));
+    hv_log_error(HV_LOG_CRIT, &c->log, 0,
+        "switching to the SSL context of the SNI server failed (SSL: %s)",
+        text);
+    return HV_ERROR;
+}
+
+
+/*
+ * The server was chosen by hv_ssl_client_hello(); answering OK here only
+ * acknowledges the name, so that OpenSSL keeps it in the session.
+ */
+int
+hv_ssl_servername(SSL *ssl, int *ad, void *arg)
+{
+    (void) ssl;
+    (void) ad;
+    (void) arg;
 
     return SSL_TLSEXT_ERR_OK;
 }

@@ -64,7 +64,8 @@ typedef struct {
     hv_array_t *ticket_key_files; /* hv_ssl_path_t, NULL: unset */
     hv_array_t *ticket_keys;      /* hv_ssl_ticket_key_t, first encrypts */
 
-    SSL_CTX *ctx; /* NULL: no certificate, no TLS */
+    SSL_CTX *ctx;          /* NULL: no certificate, no TLS */
+    hv_str_t tls13_suites; /* ctx's TLS 1.3 suites, for SNI (ssl.c) */
 } hv_ssl_srv_conf_t;
 
 /* The TLS state of a connection (c->ssl). */
@@ -89,6 +90,7 @@ typedef struct {
 void hv_ssl_handshake(
     hv_connection_t *c, hv_http_addr_conf_t *ac, hv_event_handler_pt ready);
 /* Callbacks installed on every SSL_CTX by ssl_conf.c. */
+int hv_ssl_client_hello(SSL *ssl, int *al, void *arg);
 int hv_ssl_servername(SSL *ssl, int *ad, void *arg);
 int hv_ssl_alpn_select(SSL *ssl, const unsigned char **out,
     unsigned char *outlen, const unsigned char *in, unsigned int inlen,

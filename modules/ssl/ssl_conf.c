@@ -41,6 +41,7 @@ static int hv_ssl_create_ctx(hv_conf_t *cf, hv_ssl_srv_conf_t *sscf);
 static int hv_ssl_load_pair(hv_conf_t *cf, hv_ssl_srv_conf_t *sscf,
     const hv_ssl_path_t *cert, const hv_ssl_path_t *key, EVP_MD_CTX *sid);
 static int hv_ssl_apply_settings(hv_conf_t *cf, hv_ssl_srv_conf_t *sscf);
+static int hv_ssl_keep_tls13_suites(hv_conf_t *cf, hv_ssl_srv_conf_t *sscf);
 static int hv_ssl_passphrase(char *buf, int size, int rwflag, void *u);
 static void hv_ssl_ctx_cleanup(void *data);
 
@@ -49,30 +50,31 @@ static void hv_ssl_ctx_cleanup(void *data);
 
 static const hv_command_t hv_ssl_commands[] = {
     { "ssl_certificate", HV_SSL_SRV | HV_CONF_TAKE1, hv_ssl_path, HV_CONF_SRV,
-        offsetof(hv_ssl_srv_conf_t, certificates), NULL },
+        offsetof(hv_ssl_srv_conf_t, certificates), NULL, "—" },
     { "ssl_certificate_key", HV_SSL_SRV | HV_CONF_TAKE1, hv_ssl_path,
-        HV_CONF_SRV, offsetof(hv_ssl_srv_conf_t, certificate_keys), NULL },
+        HV_CONF_SRV, offsetof(hv_ssl_srv_conf_t, certificate_keys), NULL, "—" },
     { "ssl_protocols", HV_SSL_SRV | HV_CONF_1MORE, hv_ssl_protocols,
-        HV_CONF_SRV, 0, NULL },
+        HV_CONF_SRV, 0, NULL, "TLSv1.2 TLSv1.3" },
     { "ssl_ciphers", HV_SSL_SRV | HV_CONF_TAKE1, hv_conf_set_str_slot,
-        HV_CONF_SRV, offsetof(hv_ssl_srv_conf_t, ciphers), NULL },
+        HV_CONF_SRV, offsetof(hv_ssl_srv_conf_t, ciphers), NULL,
+        "HIGH:!aNULL:!MD5" },
     { "ssl_prefer_server_ciphers", HV_SSL_SRV | HV_CONF_FLAG,
         hv_conf_set_flag_slot, HV_CONF_SRV,
-        offsetof(hv_ssl_srv_conf_t, prefer_server_ciphers), NULL },
+        offsetof(hv_ssl_srv_conf_t, prefer_server_ciphers), NULL, "off" },
     { "ssl_conf_command", HV_SSL_SRV | HV_CONF_TAKE2, hv_ssl_conf_command,
-        HV_CONF_SRV, 0, NULL },
+        HV_CONF_SRV, 0, NULL, "—" },
     { "ssl_dhparam", HV_SSL_SRV | HV_CONF_TAKE1, hv_ssl_dhparam, HV_CONF_SRV, 0,
-        NULL },
+        NULL, "—" },
     { "ssl_ecdh_curve", HV_SSL_SRV | HV_CONF_TAKE1, hv_conf_set_str_slot,
-        HV_CONF_SRV, offsetof(hv_ssl_srv_conf_t, ecdh_curve), NULL },
+        HV_CONF_SRV, offsetof(hv_ssl_srv_conf_t, ecdh_curve), NULL, "auto" },
     { "ssl_session_cache", HV_SSL_SRV | HV_CONF_TAKE1, hv_ssl_session_cache,
-        HV_CONF_SRV, 0, NULL },
+        HV_CONF_SRV, 0, NULL, "none" },
     { "ssl_session_timeout", HV_SSL_SRV | HV_CONF_TAKE1, hv_conf_set_sec_slot,
-        HV_CONF_SRV, offsetof(hv_ssl_srv_conf_t, session_timeout), NULL },
+        HV_CONF_SRV, offsetof(hv_ssl_srv_conf_t, session_timeout), NULL, "5m" },
     { "ssl_session_tickets", HV_SSL_SRV | HV_CONF_FLAG, hv_conf_set_flag_slot,
-        HV_CONF_SRV, offsetof(hv_ssl_srv_conf_t, session_tickets), NULL },
+        HV_CONF_SRV, offsetof(hv_ssl_srv_conf_t, session_tickets), NULL, "on" },
     { "ssl_session_ticket_key", HV_SSL_SRV | HV_CONF_TAKE1, hv_ssl_path,
-        HV_CONF_SRV, offsetof(hv_ssl_srv_conf_t, ticket_key_files), NULL },
+        HV_CONF_SRV, offsetof(hv_ssl_srv_conf_t, ticket_key_files), NULL, "—" },
     hv_null_command
 };
 
@@ -446,6 +448,7 @@ hv_ssl_create_ctx(hv_conf_t *cf, hv_ssl_srv_conf_t *sscf)
     EVP_MD_CTX_free(md);
 
     if (rc != HV_OK || hv_ssl_apply_settings(cf, sscf) != HV_OK ||
+        hv_ssl_keep_tls13_suites(cf, sscf) != HV_OK ||
         hv_ssl_ticket_keys_load(cf, sscf) != HV_OK ||
         hv_ssl_cache_init_ctx(cf, sscf) != HV_OK) {
         return HV_ERROR;
@@ -608,6 +611,7 @@ hv_ssl_apply_settings(hv_conf_t *cf, hv_ssl_srv_conf_t *sscf)
         }
     }
 
+    SSL_CTX_set_client_hello_cb(ctx, hv_ssl_client_hello, NULL);
     SSL_CTX_set_tlsext_servername_callback(ctx, hv_ssl_servername);
     SSL_CTX_set_alpn_select_cb(ctx, hv_ssl_alpn_select, NULL);
 
@@ -643,6 +647,55 @@ hv_ssl_apply_settings(hv_conf_t *cf, hv_ssl_srv_conf_t *sscf)
         hv_ssl_conf_error(cf, where, 0, "SSL_CONF_CTX_finish() failed");
         return HV_ERROR;
     }
+
+    return HV_OK;
+}
+
+
+/*
+ * The TLS 1.3 suites the context ended with ("ssl_conf_command
+ * Ciphersuites" may have set them), as the list SSL_set_ciphersuites()
+ * takes: SSL_set_SSL_CTX() leaves a connection with the suites of the
+ * server it started with, so SNI (ssl.c) applies this list itself.
+ */
+static int
+hv_ssl_keep_tls13_suites(hv_conf_t *cf, hv_ssl_srv_conf_t *sscf)
+{
+    STACK_OF(SSL_CIPHER) *sk = SSL_CTX_get_ciphers(sscf->ctx);
+    const SSL_CIPHER *cipher;
+    const char *name;
+    size_t len = 0, n;
+    unsigned char *p;
+    int i;
+
+    for (i = 0; i < sk_SSL_CIPHER_num(sk); i++) {
+        cipher = sk_SSL_CIPHER_value(sk, i);
+        if (strcmp(SSL_CIPHER_get_version(cipher), "TLSv1.3") == 0) {
+            len += strlen(SSL_CIPHER_get_name(cipher)) + 1;
+        }
+    }
+
+    p = hv_pnalloc(cf->pool, len + 1);
+    if (p == NULL) {
+        return HV_ERROR;
+    }
+    sscf->tls13_suites.data = p;
+
+    for (i = 0; i < sk_SSL_CIPHER_num(sk); i++) {
+        cipher = sk_SSL_CIPHER_value(sk, i);
+        if (strcmp(SSL_CIPHER_get_version(cipher), "TLSv1.3") != 0) {
+            continue;
+        }
+        if (p != sscf->tls13_suites.data) {
+            *p++ = ':';
+        }
+        name = SSL_CIPHER_get_name(cipher);
+        n = strlen(name);
+        memcpy(p, name, n);
+        p += n;
+    }
+    *p = '\0';
+    sscf->tls13_suites.len = (size_t) (p - sscf->tls13_suites.data);
 
     return HV_OK;
 }

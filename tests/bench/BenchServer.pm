@@ -136,6 +136,7 @@ EOF
     }
     return <<"EOF";
 worker_processes $n;
+worker_rlimit_nofile 32768;
 user nobody nogroup;
 error_log $d/logs/error.log notice;
 pid $d/logs/server.pid;
@@ -195,7 +196,8 @@ sub _conf_nginx {
 }
 
 # h2o has one process with num-threads event loops; no access-log
-# directive means no access log.
+# directive means no access log.  Its keep-alive timeout (10 s by
+# default) becomes the others' 65 s, for the idle-connections line.
 sub _conf_h2o {
     my ($self) = @_;
     my ($d, $root, $n, $port) = @$self{qw(dir docroot workers port)};
@@ -224,6 +226,7 @@ EOF
 user: nobody
 num-threads: $n
 max-connections: 16384
+http1-request-timeout: 65
 error-log: $d/logs/error.log
 pid-file: $d/logs/server.pid
 ${global}listen:
@@ -344,11 +347,15 @@ sub cpu_between {
 }
 
 # Resident memory of the worker processes (everything but the master,
-# or the one process of h2o), in KB.
+# or the one process of h2o, whose child is a backtrace helper), in KB.
 sub worker_rss_kb {
     my ($self) = @_;
     my @tree = proc_tree($self->{pid});
-    shift @tree if @tree > 1;
+    if ($self->{kind} eq 'h2o') {
+        @tree = ($tree[0]);
+    } elsif (@tree > 1) {
+        shift @tree;
+    }
     my $pages = 0;
     for my $pid (@tree) {
         my $st = proc_stat($pid) or next;

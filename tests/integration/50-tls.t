@@ -15,37 +15,17 @@ use IO::Select;
 use IO::Socket::INET;
 use IO::Socket::SSL;
 use Time::HiRes qw(time);
-use Hive::Test qw(parse_response);
+use Hive::Test qw(parse_response openssl);
 
 my $t = Hive::Test->new;
 my $dir = $t->testdir;
 
 # --- certificates, made here with the openssl command ----------------------
 
-sub openssl {
-    my (@args) = @_;
-    my $pid = fork() // die "fork: $!";
-    if ($pid == 0) {
-        open(STDOUT, '>', '/dev/null');
-        open(STDERR, '>', '/dev/null');
-        exec('openssl', @args) or POSIX::_exit(127);
-    }
-    waitpid($pid, 0);
-    die "openssl @args failed\n" if $?;
-}
-
-sub make_cert {
-    my ($name, $cn, @key) = @_;
-    openssl('req', '-x509', '-nodes', '-days', '30', '-subj', "/CN=$cn",
-        @key, '-keyout', "$dir/conf/$name.key", '-out',
-        "$dir/conf/$name.pem");
-}
-
-my @ec = ('-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256');
-make_cert('a-ec', 'a.example', @ec);
-make_cert('a-rsa', 'a-rsa.example', '-newkey', 'rsa:2048');
-make_cert('b', 'b.example', @ec);
-make_cert('other', 'other.example', @ec);
+$t->make_cert('a-ec', cn => 'a.example');
+$t->make_cert('a-rsa', cn => 'a-rsa.example', type => 'rsa');
+$t->make_cert('b', cn => 'b.example');
+$t->make_cert('other', cn => 'other.example');
 $t->write_file('conf/garbage.key', "not a key\n");
 openssl('genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt',
     'group:ffdhe2048', '-out', "$dir/conf/dh.pem");

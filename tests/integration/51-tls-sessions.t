@@ -16,21 +16,7 @@ use Hive::Test;
 my $t = Hive::Test->new;
 my $dir = $t->testdir;
 
-sub run_quiet {
-    my (@cmd) = @_;
-    my $pid = fork() // die "fork: $!";
-    if ($pid == 0) {
-        open(STDOUT, '>', '/dev/null');
-        open(STDERR, '>', '/dev/null');
-        exec(@cmd) or POSIX::_exit(127);
-    }
-    waitpid($pid, 0);
-    die "@cmd failed\n" if $?;
-}
-
-run_quiet('openssl', 'req', '-x509', '-nodes', '-days', '30', '-subj',
-    '/CN=localhost', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-    '-keyout', "$dir/conf/key.pem", '-out', "$dir/conf/cert.pem");
+$t->make_cert('cert');
 
 sub random_bytes {
     my ($n) = @_;
@@ -56,16 +42,8 @@ sub s_client {
 }
 
 my $conf = <<'EOF';
-worker_processes 2;
-
-events {
-    worker_connections 128;
-}
-
-http {
-    access_log off;
     ssl_certificate cert.pem;
-    ssl_certificate_key key.pem;
+    ssl_certificate_key cert.key;
 %%EXTRA%%
 
     server {
@@ -75,14 +53,14 @@ http {
             echo_pid;
         }
     }
-}
 EOF
 
 sub config {
     my ($obj, $extra) = @_;
     my $text = $conf;
     $text =~ s/%%EXTRA%%/$extra/;
-    $obj->write_config($obj->config_prelude . $text);
+    $obj->write_config($obj->minimal_config($text, workers => 2,
+        access_log => 0));
 }
 
 # --- the shared cache: stateful sessions, tickets off ------------------------
@@ -153,7 +131,7 @@ sleep(0.5);
 
 my $u = Hive::Test->new;
 $u->write_file('conf/cert.pem', $t->read_file('conf/cert.pem'));
-$u->write_file('conf/key.pem', $t->read_file('conf/key.pem'));
+$u->write_file('conf/cert.key', $t->read_file('conf/cert.key'));
 config($u, $keys_b);
 $u->run;
 

@@ -182,9 +182,9 @@ hv_test_set_types(hv_conf_t *cf, const hv_command_t *cmd, void *conf)
 }
 
 
-#define HV_TEST_REC(name, type)                           \
-    {                                                     \
-        name, type, hv_test_record, HV_CONF_MAIN, 0, NULL \
+#define HV_TEST_REC(name, type)                                 \
+    {                                                           \
+        name, type, hv_test_record, HV_CONF_MAIN, 0, NULL, NULL \
     }
 
 static const hv_command_t hv_test_core_commands[] = {
@@ -201,27 +201,27 @@ static const hv_command_t hv_test_core_commands[] = {
     HV_TEST_REC("dual", HV_MAIN_CONF | HV_CONF_TAKE1),
     HV_TEST_REC("timer_resolution", HV_MAIN_CONF | HV_CONF_TAKE1),
     { "msg", HV_MAIN_CONF | HV_CONF_TAKE1, hv_test_set_msg, HV_CONF_MAIN, 0,
-        NULL },
+        NULL, NULL },
     { "err", HV_MAIN_CONF | HV_CONF_NOARGS, hv_test_set_err, HV_CONF_MAIN, 0,
-        NULL },
+        NULL, NULL },
     { "events", HV_MAIN_CONF | HV_CONF_BLOCK | HV_CONF_NOARGS,
-        hv_test_set_events, HV_CONF_MAIN, 0, NULL },
+        hv_test_set_events, HV_CONF_MAIN, 0, NULL, NULL },
     { "late", HV_MAIN_CONF | HV_CONF_BLOCK | HV_CONF_NOARGS,
-        hv_test_set_late_msg, HV_CONF_MAIN, 0, NULL },
+        hv_test_set_late_msg, HV_CONF_MAIN, 0, NULL, NULL },
     { "types", HV_ANY_CONF | HV_CONF_BLOCK | HV_CONF_NOARGS, hv_test_set_types,
-        HV_CONF_MAIN, 0, NULL },
+        HV_CONF_MAIN, 0, NULL, NULL },
     hv_null_command
 };
 
 static const hv_command_t hv_test_event_commands[] = {
     { "inner", HV_EVENT_CONF | HV_CONF_TAKE1, hv_test_record, HV_CONF_LOC, 0,
-        NULL },
+        NULL, NULL },
     { "srvonly", HV_EVENT_CONF | HV_CONF_NOARGS, hv_test_record, HV_CONF_SRV, 0,
-        NULL },
+        NULL, NULL },
     { "dual", HV_EVENT_CONF | HV_CONF_TAKE1, hv_test_record, HV_CONF_LOC, 0,
-        NULL },
+        NULL, NULL },
     { "nested", HV_EVENT_CONF | HV_CONF_BLOCK | HV_CONF_NOARGS,
-        hv_test_set_nested, HV_CONF_LOC, 0, NULL },
+        hv_test_set_nested, HV_CONF_LOC, 0, NULL, NULL },
     hv_null_command
 };
 

@@ -37,12 +37,12 @@ static const hv_conf_enum_t hv_test_pairs[] = { { "left", 10 }, { "right", 20 },
 #define HV_TEST_SLOT(name, set, field, post)                   \
     {                                                          \
         name, HV_MAIN_CONF | HV_CONF_TAKE1, set, HV_CONF_MAIN, \
-            offsetof(hv_test_slots_t, field), post             \
+            offsetof(hv_test_slots_t, field), post, NULL       \
     }
 
 static const hv_command_t hv_test_slot_commands[] = {
     { "flag", HV_MAIN_CONF | HV_CONF_FLAG, hv_conf_set_flag_slot, HV_CONF_MAIN,
-        offsetof(hv_test_slots_t, flag), NULL },
+        offsetof(hv_test_slots_t, flag), NULL, NULL },
     HV_TEST_SLOT("num", hv_conf_set_num_slot, num, NULL),
     HV_TEST_SLOT("num_b", hv_conf_set_num_slot, num_b, &hv_test_num_bounds),
     HV_TEST_SLOT("size", hv_conf_set_size_slot, size, NULL),
@@ -53,7 +53,7 @@ static const hv_command_t hv_test_slot_commands[] = {
     HV_TEST_SLOT("str", hv_conf_set_str_slot, str, NULL),
     HV_TEST_SLOT("path", hv_conf_set_path_slot, path, NULL),
     { "list", HV_MAIN_CONF | HV_CONF_1MORE, hv_conf_set_str_array_slot,
-        HV_CONF_MAIN, offsetof(hv_test_slots_t, list), NULL },
+        HV_CONF_MAIN, offsetof(hv_test_slots_t, list), NULL, NULL },
     HV_TEST_SLOT("mode", hv_conf_set_enum_slot, mode, hv_test_modes),
     HV_TEST_SLOT("pair", hv_conf_set_enum_slot, pair, hv_test_pairs),
     hv_null_command

@@ -1,7 +1,8 @@
 /*
  * tests/unit/core_listening.c - core/listening.c: one entry per address,
  * binding, handing a socket over to the next cycle, reuseport sockets per
- * worker, and a busy address that undoes everything.
+ * worker, a busy address that undoes everything, and the sockets a new
+ * binary inherits (USR2).
  */
 #include "core/core.h"
 #include "tests/tap.h"
@@ -244,6 +245,84 @@ hv_test_busy(hv_pool_t *pool)
 }
 
 
+/*
+ * The old master's sockets as a new binary sees them: HIVE=fd;fd; names a
+ * shared socket, two reuseport copies, a pipe (skipped) and a socket the
+ * new configuration drops (closed once the first cycle is built).
+ */
+static void
+hv_test_inherit(hv_pool_t *pool)
+{
+    hv_cycle_t *old, *init, *cycle;
+    hv_listening_t *ls;
+    hv_sockaddr_t sa;
+    char env[128];
+    int pa, pb, pc, fa, fb0, fb1, fc, pipefd[2];
+
+    hv_tap_subtest("a new binary adopts the inherited sockets");
+
+    pa = hv_test_free_port();
+    pb = hv_test_free_port();
+    pc = hv_test_free_port();
+    old = hv_test_cycle(pool, NULL, 2);
+    hv_test_addr(&sa, pa);
+    (void) hv_listening_add(old, &sa, sizeof(struct sockaddr_in));
+    hv_test_addr(&sa, pb);
+    ls = hv_listening_add(old, &sa, sizeof(struct sockaddr_in));
+    ls->reuseport = 1;
+    hv_test_addr(&sa, pc);
+    (void) hv_listening_add(old, &sa, sizeof(struct sockaddr_in));
+    T_IS_INT(hv_listening_open(old), HV_OK, "the old master's sockets");
+    T_IS_INT(old->listening.nelts, 4, "shared, reuseport 0, other, copy 1");
+
+    ls = old->listening.elts;
+    fa = ls[0].fd;
+    fb0 = ls[1].fd;
+    fc = ls[2].fd;
+    fb1 = ls[3].fd;
+    T_OK(pipe(pipefd) == 0, "a pipe");
+
+    (void) snprintf(
+        env, sizeof(env), "%d;%d;%d;%d;%d;", fa, fb0, pipefd[0], fb1, fc);
+    T_OK(setenv(HV_LISTENING_ENV, env, 1) == 0, "HIVE=%s", env);
+
+    init = hv_test_cycle(pool, NULL, 2);
+    T_IS_INT(hv_listening_inherit(init), HV_OK, "inherit");
+    T_IS_INT(init->listening.nelts, 4, "four sockets, the pipe skipped");
+
+    ls = init->listening.elts;
+    T_IS_INT(ls[0].fd, fa, "the shared socket");
+    T_OK(!ls[0].reuseport && ls[0].worker == -1, "shared by every worker");
+    T_IS_INT(hv_test_bound_port(ls[0].fd), pa, "its address");
+    T_OK(ls[1].reuseport && ls[1].worker == 0, "reuseport copy of worker 0");
+    T_OK(ls[2].reuseport && ls[2].worker == 1, "reuseport copy of worker 1");
+    T_IS_INT(ls[2].fd, fb1, "in the order the old master gave");
+    T_OK((fcntl(fa, F_GETFD) & FD_CLOEXEC) != 0, "close-on-exec again");
+
+    /* the new configuration keeps pa and pb (two workers), drops pc */
+    cycle = hv_test_cycle(pool, init, 2);
+    hv_test_addr(&sa, pa);
+    (void) hv_listening_add(cycle, &sa, sizeof(struct sockaddr_in));
+    hv_test_addr(&sa, pb);
+    ls = hv_listening_add(cycle, &sa, sizeof(struct sockaddr_in));
+    ls->reuseport = 1;
+    T_IS_INT(hv_listening_open(cycle), HV_OK, "open without binding");
+
+    ls = cycle->listening.elts;
+    T_IS_INT(ls[0].fd, fa, "the shared socket is adopted");
+    T_IS_INT(ls[1].fd, fb0, "worker 0's socket too");
+    T_IS_INT(ls[2].fd, fb1, "and worker 1's");
+
+    hv_listening_close_unused(init);
+    T_OK(!hv_test_fd_open(fc), "the dropped one is closed");
+    T_OK(hv_test_fd_open(fa), "the adopted ones stay open");
+
+    (void) close(pipefd[0]);
+    (void) close(pipefd[1]);
+    hv_listening_close_all(cycle);
+}
+
+
 int
 main(void)
 {
@@ -255,6 +334,7 @@ main(void)
     hv_test_add_open_take(pool);
     hv_test_reuseport(pool);
     hv_test_busy(pool);
+    hv_test_inherit(pool);
 
     hv_pool_destroy(pool);
 

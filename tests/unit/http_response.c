@@ -16,6 +16,8 @@
 typedef struct {
     hv_pool_t *pool;
     hv_connection_t c;
+    hv_http_connection_t hc; /* c.data, as the engine sets it */
+    hv_buf_t header_in;      /* empty: no pipelined request behind */
     hv_event_t rev;
     hv_event_t wev;
     hv_http_request_t *r;
@@ -82,6 +84,8 @@ hv_test_init(hv_test_t *t, hv_uint_t version, hv_uint_t method)
     t->wev.ready = 1;
     t->c.send_chain = hv_test_send_chain;
     t->c.requests = 1;
+    t->c.data = &t->hc;
+    t->hc.connection = &t->c;
 
     t->cmcf.top_header_filter = hv_http_header_filter;
     t->cmcf.top_body_filter = hv_http_write_filter;
@@ -96,6 +100,7 @@ hv_test_init(hv_test_t *t, hv_uint_t version, hv_uint_t method)
     r = hv_pcalloc(t->pool, sizeof(hv_http_request_t));
     r->pool = t->pool;
     r->connection = &t->c;
+    r->header_in = &t->header_in;
     r->main_conf = t->main_conf;
     r->loc_conf = t->loc_conf;
     r->http_version = version;

@@ -23,7 +23,7 @@ use Scalar::Util qw(weaken);
 use Test::More ();
 use Time::HiRes qw(time sleep);
 
-our @EXPORT_OK = qw(parse_response parse_responses);
+our @EXPORT_OK = qw(parse_response parse_responses openssl);
 
 use constant POLL => 0.05;
 
@@ -139,6 +139,54 @@ sub config_prelude {
     return "daemon on;\npid logs/hive.pid;\nerror_log logs/error.log info;\n";
 }
 
+# The configuration most tests start from (added for the 5x and 88 tests;
+# see the POD): the prelude, workers, an events block and an http block
+# around the caller's text.
+sub minimal_config {
+    my ($self, $http, %o) = @_;
+    my $main = defined $o{main} ? "$o{main}\n" : '';
+    my $log = ($o{access_log} // 1) ? '' : "    access_log off;\n";
+    return $self->config_prelude . $main
+        . 'worker_processes ' . ($o{workers} // 1) . ";\n\n"
+        . "events {\n    worker_connections "
+        . ($o{connections} // 128) . ";\n}\n\n"
+        . "http {\n$log$http}\n";
+}
+
+# A self-signed certificate and its key (added for the TLS tests; see the
+# POD).  A plain function too: Hive::Test::make_cert(undef, ..., dir => D).
+sub make_cert {
+    my ($self, $name, %o) = @_;
+    my $dir = $o{dir} // ($self ? "$self->{dir}/conf" : die "make_cert: dir");
+    my $type = $o{type} // 'ec';
+    my @key = $type eq 'rsa' ? ('-newkey', 'rsa:2048')
+        : $type eq 'ec' ? ('-newkey', 'ec', '-pkeyopt',
+            'ec_paramgen_curve:P-256')
+        : die "make_cert: type '$type' (ec or rsa)";
+    my ($cert, $key) = ("$dir/$name.pem", "$dir/$name.key");
+
+    make_path($dir);
+    openssl('req', '-x509', '-nodes', '-days', '30', '-subj',
+        '/CN=' . ($o{cn} // 'localhost'), @key, '-keyout', $key, '-out',
+        $cert);
+    return ($cert, $key);
+}
+
+# The openssl command, quiet; dies when it fails (a plain function).
+sub openssl {
+    my (@args) = @_;
+    my $pid = fork() // die "fork: $!";
+    if ($pid == 0) {
+        open(STDIN, '<', '/dev/null');
+        open(STDOUT, '>', '/dev/null');
+        open(STDERR, '>', '/dev/null');
+        exec('openssl', @args) or POSIX::_exit(127);
+    }
+    waitpid($pid, 0);
+    die "openssl @args failed\n" if $?;
+    return 1;
+}
+
 sub write_config {
     my ($self, $text) = @_;
     return $self->write_file('conf/hive.conf', $self->subst($text));
@@ -200,9 +248,10 @@ sub run_cmd {
     return ($code, $self->read_file($out) // '');
 }
 
+# $rel (added for 24-upgrade.t): another pid file, e.g. hive.pid.oldbin.
 sub read_pid_file {
-    my ($self) = @_;
-    my $pid = $self->read_file('logs/hive.pid');
+    my ($self, $rel) = @_;
+    my $pid = $self->read_file($rel // 'logs/hive.pid');
     return (defined $pid && $pid =~ /^\s*(\d+)\s*$/) ? $1 : undef;
 }
 
@@ -321,6 +370,22 @@ sub cmdline {
     return $c;
 }
 
+# How many descriptors PID has open, and its VmRSS in kB (-1 when gone);
+# added for the leak tests (88), see the POD.
+sub fd_count {
+    my ($self, $pid) = @_;
+    opendir(my $dh, "/proc/$pid/fd") or return -1;
+    my $n = grep { /^\d+$/ } readdir($dh);
+    closedir($dh);
+    return $n;
+}
+
+sub rss_kb {
+    my ($self, $pid) = @_;
+    my $s = $self->read_file("/proc/$pid/status") // '';
+    return $s =~ /^VmRSS:\s+(\d+) kB/m ? $1 : -1;
+}
+
 sub worker_pids {
     my ($self) = @_;
     my $m = $self->{master_pid} or return ();
@@ -356,6 +421,20 @@ sub alive {
     open(my $fh, '<', "/proc/$pid/stat") or return 0;
     my $stat = <$fh> // '';
     return $stat !~ /\) [ZX] /;
+}
+
+# Polls $cond every 50 ms until it is true (1) or $timeout s pass (0)
+# (added for 24 and 25; see the POD).  A plain function too.
+sub wait_until {
+    my $timeout = pop;
+    my $cond = pop;
+    my $deadline = time() + $timeout;
+
+    while (1) {
+        return 1 if $cond->();
+        return 0 if time() > $deadline;
+        sleep(POLL);
+    }
 }
 
 # Kills PID only if it still looks like hive, so a recycled pid is spared.
@@ -552,6 +631,178 @@ sub connect {
     my ($self, %o) = @_;
     my $s = $self->_connect(%o) or return undef;
     return bless { sock => $s, buf => '' }, 'Hive::Test::Conn';
+}
+
+# ---------------------------------------------------------------- load
+
+# A bounded client load for fault tests (added for 81-86; see the POD):
+# forked children issue requests until their time is up or load_stop(),
+# and log every outcome to a file of their own, read back by load_stop().
+sub load_start {
+    my ($self, %o) = @_;
+    my %cfg = (
+        clients => $o{clients} // 4,
+        duration => $o{duration} // 5,
+        path => $o{path} // '/pid',
+        keepalive => $o{keepalive} // 10,
+        pause => $o{pause} // 0.005,
+        timeout => $o{timeout} // 5,
+        expect => $o{expect} // qr/^Request handled by worker-(\d+)\n\z/,
+        port => $self->_port_of($o{port}),
+        retry => $o{retry} // 1,
+    );
+    my $tag = ++$self->{load_n};
+    my @kids;
+
+    for my $i (0 .. $cfg{clients} - 1) {
+        my $out = "$self->{dir}/load-$tag-$i.txt";
+        # even children keep connections alive, odd ones open fresh ones
+        my $keep = $i % 2 == 0 ? $cfg{keepalive} : 1;
+        unlink($out);
+        my $pid = fork();
+        die "fork: $!" unless defined $pid;
+        if ($pid == 0) {
+            my $code = eval { _load_child(\%cfg, $keep, $out); 0 };
+            print STDERR "load child: $@" unless defined $code;
+            POSIX::_exit(defined $code ? 0 : 1);    # no END blocks here
+        }
+        push @kids, [$pid, $out];
+    }
+    return { kids => \@kids, cfg => \%cfg, started => time() };
+}
+
+# One request on $$s (connected if undef).  Returns (kind, pid, error).
+sub _load_request {
+    my ($cfg, $conn, $close) = @_;
+    my $req = "GET $cfg->{path} HTTP/1.1\r\nHost: localhost\r\n"
+        . ($close ? "Connection: close\r\n" : '') . "\r\n";
+    my $s = $conn->{sock};
+    my $deadline = time() + $cfg->{timeout};
+    my $sel = IO::Select->new($s);
+    my $buf = '';
+    my ($r, $eof, $why);
+
+    return ('reset', undef, "write: $!") unless _write_all($s, $req);
+    while (1) {
+        ($r) = _parse_one(\$buf, 'GET', $eof);
+        last if $r;
+        my $left = $deadline - time();
+        return ('timeout', undef, 'no response') if $left <= 0;
+        next unless $sel->can_read($left);
+        my $n = sysread($s, $buf, 65536, length $buf);
+        next if $n;
+        $eof = 1;
+        $why = defined $n ? 'EOF' : "read: $!";
+    }
+    return ('reset', undef, length($buf) ? "response cut short ($why)"
+        : "$why before any byte") if $r->{incomplete};
+    return ('bad', undef, "status " . ($r->{status} // 'none'))
+        if ($r->{status} // 0) != 200;
+    return ('bad', undef, "body '$r->{body}'")
+        if $r->{body} !~ $cfg->{expect};
+    my $pid = $1;
+    # the server's "Connection: close" ends the connection, as in a browser
+    $conn->{closing} = 1 if ($r->{headers}{connection} // '') =~ /close/i;
+    return ('ok', $pid, '');
+}
+
+sub _load_child {
+    my ($cfg, $keep, $out) = @_;
+    my $stop = 0;
+    local $SIG{TERM} = sub { $stop = 1 };
+    my $end = time() + $cfg->{duration};
+    my $conn;
+    my @ev;
+
+    while (!$stop && time() < $end) {
+        if (!$conn) {
+            my $t0 = time();
+            my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                PeerPort => $cfg->{port}, Proto => 'tcp',
+                Timeout => $cfg->{timeout});
+            if (!$s) {
+                push @ev, [$t0, 'refused', 0, '-', $t0, "connect: $!"];
+                sleep(0.05);
+                next;
+            }
+            binmode($s);
+            $conn = { sock => $s, used => 0, pid => '-', opened => $t0 };
+        }
+        my $close = $conn->{used} + 1 >= $keep;
+        my $t = time();
+        my ($kind, $pid, $err) = _load_request($cfg, $conn, $close);
+        # a reused connection closed by the server as the request left: a
+        # browser sends it again on a new one (RFC 9112 9.3.1), so do we
+        $kind = 'retried' if $kind eq 'reset' && $cfg->{retry}
+            && $conn->{used} > 0 && $err =~ /^write: |before any byte$/;
+        # a failure names the worker that answered this connection before
+        push @ev, [$t, $kind, $conn->{used}, $kind eq 'ok' ? $pid
+            : $conn->{pid}, $conn->{opened}, $err];
+        $conn->{used}++;
+        $conn->{pid} = $pid if defined $pid;
+        if ($kind ne 'ok' || $close || $conn->{closing}) {
+            CORE::close($conn->{sock});
+            $conn = undef;
+        }
+        sleep($cfg->{pause}) if $cfg->{pause} > 0 && $kind ne 'retried';
+    }
+
+    open(my $fh, '>', "$out.tmp") or die "open $out.tmp: $!";
+    print $fh join("\t", @$_), "\n" for @ev;
+    close($fh) or die "close $out.tmp: $!";
+    rename("$out.tmp", $out) or die "rename $out: $!";
+}
+
+sub load_stop {
+    my ($self, $load, %o) = @_;
+    my $cfg = $load->{cfg};
+    my $deadline = time() + ($o{wait}
+        ? $cfg->{duration} + $cfg->{timeout} + 10 : $cfg->{timeout} + 10);
+    my %res = (ok => 0, refused => 0, reset => 0, timeout => 0, bad => 0,
+        retried => 0, events => [], pids => {}, lost_children => 0);
+
+    kill('TERM', map { $_->[0] } @{$load->{kids}}) unless $o{wait};
+    for my $kid (@{$load->{kids}}) {
+        my ($pid, $out) = @$kid;
+        while (waitpid($pid, WNOHANG) != $pid) {
+            if (time() > $deadline) {
+                kill('KILL', $pid);
+                waitpid($pid, 0);
+                last;
+            }
+            sleep(POLL);
+        }
+        open(my $fh, '<', $out) or do { $res{lost_children}++; next };
+        while (my $line = <$fh>) {
+            chomp $line;
+            my ($t, $kind, $reused, $pid, $opened, $err) = split /\t/, $line;
+            push @{$res{events}}, { time => $t, kind => $kind,
+                reused => $reused, pid => $pid eq '-' ? undef : $pid,
+                opened => $opened, error => $err // '' };
+            $res{$kind}++;
+            $res{pids}{$pid}++ if $kind eq 'ok';
+        }
+        close($fh);
+        unlink($out);
+    }
+    @{$res{events}} = sort { $a->{time} <=> $b->{time} } @{$res{events}};
+    $res{failed} = $res{refused} + $res{reset} + $res{timeout} + $res{bad};
+    $res{failures} = [grep { $_->{kind} !~ /^(?:ok|retried)$/ }
+        @{$res{events}}];
+    return \%res;
+}
+
+# One line per failure, for diag().
+sub load_report {
+    my ($self, $res, $max) = @_;
+    my @f = @{$res->{failures}};
+    splice(@f, $max // 20) if @f > ($max // 20);
+    return sprintf("ok %d, refused %d, reset %d, timeout %d, bad %d,"
+        . " retried %d\n", @{$res}{qw(ok refused reset timeout bad retried)})
+        . join('', map {
+        sprintf("  %.3f %s after %d on conn opened %.3f (worker %s): %s\n",
+            $_->{time}, $_->{kind}, $_->{reused}, $_->{opened},
+            $_->{pid} // '-', $_->{error}) } @f);
 }
 
 # ---------------------------------------------------------------- parsing
@@ -796,6 +1047,30 @@ C<subst> replaces C<%%PORT_name%%> and C<%%TESTDIR%%> (no trailing slash).
 C<write_config> writes C<conf/hive.conf> after C<subst>.  C<config_prelude>
 is C<daemon on; pid logs/hive.pid; error_log logs/error.log info;>.
 
+=item minimal_config($http_text, %opts)
+
+Returns a whole configuration: C<config_prelude>, C<main> (more
+main-context text), C<worker_processes> C<workers> (1), an C<events>
+block with C<worker_connections> C<connections> (128), and
+C<http { ... }> around C<$http_text> (servers and http-level
+directives), with C<access_log off;> first when C<access_log =E<gt> 0>.
+Pass it to C<write_config>, which fills the port placeholders.
+
+=item make_cert($name, %opts)
+
+Makes a self-signed certificate C<NAME.pem> and its key C<NAME.key> with
+C<openssl req> in C<dir> (the test's C<conf/>), and returns both paths.
+Options: C<cn> (C<localhost>), C<type> (C<ec>, an ECDSA P-256 key, or
+C<rsa>, RSA 2048).  Dies when openssl fails.  Without an object
+(C<Hive::Test::make_cert(undef, $name, dir =E<gt> $dir)>) C<dir> is
+required.
+
+=item openssl(@args)
+
+Runs the C<openssl> command with these arguments, its output thrown
+away, and dies when it fails (C<dhparam>, C<genpkey>, ...).  A plain
+function, exported on request: C<use Hive::Test qw(openssl);>.
+
 =back
 
 =head1 PROCESSES
@@ -823,19 +1098,33 @@ Runs the binary with exactly these args (add C<< $t->std_args >> yourself),
 waiting 20 s at most, and returns C<(exit_code, stdout_and_stderr)>.  The
 code is 128+N for a signal N, -1 for a timeout.
 
-=item master_pid, read_pid_file, worker_pids, wait_workers($n, $timeout)
+=item master_pid, read_pid_file($rel), worker_pids, wait_workers($n, $timeout)
 
-C<master_pid> is the pid C<run> returned.  C<worker_pids> lists the live
+C<master_pid> is the pid C<run> returned.  C<read_pid_file> reads
+C<logs/hive.pid> (or C<$rel>, e.g. C<logs/hive.pid.oldbin>) and returns
+the pid in it, or undef.  C<worker_pids> lists the live
 children of the master (sorted), from F</proc>.  C<wait_workers> waits (10 s
 by default) until there are exactly C<$n> and returns the last list seen,
 whether or not it reached C<$n>.  C<cmdline($pid)> returns a process's
 command line (its title), spaces for NULs.
+
+=item fd_count($pid), rss_kb($pid)
+
+How many descriptors C<$pid> has open (the entries of
+F</proc/PID/fd>), and its resident size in kB (C<VmRSS> of
+F</proc/PID/status>); -1 when the process is gone.
 
 =item alive($pid)
 
 True if C<$pid> exists and is not a zombie (C<kill 0> alone is true for a
 zombie; an exited daemon stays one until init reaps it).  Callable as
 C<< $t->alive($pid) >> or C<Hive::Test::alive($pid)>.
+
+=item wait_until($cond, $timeout)
+
+Calls C<$cond> every 50 ms until it returns true (then returns 1) or
+C<$timeout> seconds pass (then 0).  Callable as a method or as
+C<Hive::Test::wait_until(sub { ... }, 5)>.
 
 =item signal($sig)
 
@@ -901,6 +1190,51 @@ C<read_response(timeout =E<gt> 5, method =E<gt> 'HEAD')> (one parsed
 response, or undef on timeout or EOF), C<read_all(timeout =E<gt> 5)> (raw
 bytes until EOF), C<is_closed($timeout)> (true once the peer closed; 2 s by
 default; data read meanwhile stays in C<buffer>), C<buffer> and C<close>.
+
+=back
+
+=head1 LOAD
+
+A bounded client load for fault tests: forked children that issue
+requests while the test kills, reloads or starves the server, and report
+what every request met.
+
+=over
+
+=item load_start(%opts)
+
+Forks C<clients> (4) children that send C<GET path HTTP/1.1> (C</pid>)
+for C<duration> seconds (5) at most, C<pause> seconds (0.005) apart.  Even
+children keep each connection for C<keepalive> requests (10; the last
+asks C<Connection: close>), odd ones open a fresh connection per request.
+A response is C<ok> when it is a complete 200 whose body matches
+C<expect> (default: the C<echo_pid> body; its C<$1> is recorded as the
+serving pid).  Other options: C<port>, C<timeout> (5 s per request),
+C<retry> (1): a request on a reused connection that the server closed
+before any byte of the response (the keep-alive close race that RFC 9112
+section 9.3.1 lets clients retry) is sent again on a new connection, as
+browsers do, and counted as C<retried>, not as a failure; 0 counts it as
+a C<reset>.  Returns a handle for C<load_stop>.
+
+=item load_stop($handle, wait =E<gt> 1)
+
+Stops the children (TERM; with C<wait>, lets them run their C<duration>
+out), reaps them (bounded) and returns C<{ ok, refused, reset, timeout,
+bad, retried, failed, pids, events, failures, lost_children }>: counts by
+kind
+(C<refused>: the connect failed; C<reset>: EOF or a reset on an open
+connection before a complete response; C<timeout>; C<bad>: a wrong
+status or body), C<pids> maps each serving pid to its C<ok> count, and
+C<events> (every request, by time) and C<failures> (the others) hold C<{
+time, kind, reused, pid, opened, error }>: C<reused> is how many
+responses the connection had carried before, C<pid> the worker that
+served it (for a failure: the worker that served it before, or undef),
+C<opened> when it was connected.
+
+=item load_report($result, $max)
+
+A summary line and one line per failure (the first C<$max>, 20), for
+C<diag>.
 
 =back
 
