@@ -44,12 +44,12 @@ my $deadline = time() + 120;    # the load rounds; ~10 s on an idle machine
 # sits in a quarantine first and its allocator fragments more: the
 # quarantine is capped below and the bound widened (measured: +0.3 to
 # +3.4 MB); there LeakSanitizer, at the worker's exit, is the finer check.
-my $asan = binary_has_asan();
+
+my $t = Hive::Test->new;
+my $asan = $t->has_asan;
 my $rss_slack_kb = $asan ? 16384 : 2048;
 $ENV{ASAN_OPTIONS} = join(':', grep { defined && length }
     $ENV{ASAN_OPTIONS}, 'quarantine_size_mb=4') if $asan;
-
-my $t = Hive::Test->new;
 my $dir = $t->testdir;
 
 $t->make_cert('cert');
@@ -86,14 +86,6 @@ my ($worker) = $t->wait_workers(1);
 ok($worker, 'one worker');
 
 # --- the server as the worker sees it --------------------------------------
-
-sub binary_has_asan {
-    my $bin = $ENV{HIVE_BIN} // (($ENV{HIVE_SRC} // '.') . '/objs/hive');
-    open(my $fh, '<:raw', $bin) or return 0;
-    local $/;
-    my $data = <$fh> // '';
-    return index($data, '__asan_init') >= 0;
-}
 
 sub status {
     my $r = parse_response($t->http_get('/status', port => 'PLAIN') // '');

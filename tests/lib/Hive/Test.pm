@@ -380,6 +380,16 @@ sub fd_count {
     return $n;
 }
 
+# True when the binary under test was built with AddressSanitizer, whose
+# shadow memory and quarantine make memory bounds looser (added for 88/89).
+sub has_asan {
+    my ($self) = @_;
+    open(my $fh, '<:raw', $self->{bin}) or return 0;
+    local $/;
+    my $data = <$fh> // '';
+    return index($data, '__asan_init') >= 0;
+}
+
 sub rss_kb {
     my ($self, $pid) = @_;
     my $s = $self->read_file("/proc/$pid/status") // '';
