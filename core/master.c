@@ -14,6 +14,7 @@
  */
 #include "core/core.h"
 #include "core/process_internal.h"
+#include "core/master_internal.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -23,48 +24,12 @@
 /* A fast stop waits this long for workers before SIGKILL. */
 #define HV_MASTER_KILL_AFTER 5000
 
-/* Connections accepted per wake-up in handoff mode, so that signals and
- * the other sockets are not starved by one busy socket. */
-#define HV_HANDOFF_BATCH 64
-
 /* Handoff with every worker full (no room in its shared slot): clients
  * wait in the listen backlog and the master looks again after this (ms). */
 #define HV_HANDOFF_FULL_RETRY 50
 
 /* Exit code of a worker that failed to initialise: do not respawn. */
 #define HV_WORKER_FATAL 2
-
-typedef enum {
-    HV_MASTER_RUNNING = 0,
-    HV_MASTER_QUITTING,
-    HV_MASTER_TERMINATING
-} hv_master_state_t;
-
-/* One slot of the process table; pid 0 marks a free slot. */
-typedef struct {
-    pid_t pid;
-    int channel;          /* the master's end, -1 once closed */
-    hv_int_t worker;      /* worker number within its generation */
-    hv_uint_t generation; /* of the cycle it runs */
-    bool exiting;         /* told to stop: never respawned */
-    bool killed;          /* the master sent SIGKILL */
-} hv_proc_t;
-
-/* The master's own state; the slot index is also the shared stats slot. */
-typedef struct {
-    hv_cycle_t *cycle;
-    hv_proc_t procs[HV_MAX_PROCESSES];
-    hv_master_state_t state;
-    hv_msec_t kill_at; /* TERMINATING: when to SIGKILL */
-    bool killed_all;
-    hv_uint_t handoff_next; /* round-robin position */
-    pid_t new_binary;       /* USR2: the new master while it runs */
-    bool noaccepting;       /* WINCH: workers stopped, none respawned */
-
-    struct pollfd *pfds; /* channels, then listening sockets */
-    hv_int_t *ptags;     /* slot >= 0, or -1 - listening index */
-    hv_uint_t pfds_size;
-} hv_master_t;
 
 
 static void hv_master_start_workers(hv_master_t *m);
@@ -83,11 +48,7 @@ static void hv_master_reconfigure(hv_master_t *m);
 static void hv_master_reopen(hv_master_t *m);
 static void hv_master_noaccept(hv_master_t *m);
 static void hv_master_restart(hv_master_t *m);
-static void hv_master_handoff(hv_master_t *m, hv_uint_t index);
-static void hv_master_pass_fd(hv_master_t *m, int fd, hv_uint_t index);
 static hv_uint_t hv_master_live(hv_master_t *m);
-static bool hv_master_has_room(hv_master_t *m, hv_uint_t slot);
-static bool hv_master_any_room(hv_master_t *m);
 static int hv_master_exit(hv_master_t *m);
 
 
@@ -748,104 +709,6 @@ hv_master_restart(hv_master_t *m)
         "starting worker processes again with the running configuration");
     m->noaccepting = false;
     hv_master_start_workers(m);
-}
-
-
-/* Handoff: accept a batch, pass each descriptor on, close our copy. */
-static void
-hv_master_handoff(hv_master_t *m, hv_uint_t index)
-{
-    hv_listening_t *ls = m->cycle->listening.elts;
-    hv_uint_t n;
-    int fd;
-
-    /* every worker full: the rest wait in the backlog, not closed */
-    for (n = 0; n < HV_HANDOFF_BATCH && hv_master_any_room(m); n++) {
-        fd = accept4(ls[index].fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-        if (fd == -1) {
-            if (errno == EINTR || errno == ECONNABORTED) {
-                continue;
-            }
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                hv_log_error(HV_LOG_CRIT, m->cycle->log, errno,
-                    "accept4() on %s failed", ls[index].addr_text);
-            }
-            return;
-        }
-
-        hv_master_pass_fd(m, fd, index);
-        (void) close(fd);
-    }
-}
-
-
-static void
-hv_master_pass_fd(hv_master_t *m, int fd, hv_uint_t index)
-{
-    hv_listening_t *ls;
-    hv_proc_t *p;
-    hv_channel_t ch;
-    hv_uint_t i, slot;
-
-    memset(&ch, 0, sizeof(hv_channel_t));
-    ch.command = HV_CMD_FD;
-    ch.pid = (int32_t) hv_process.pid;
-    ch.fd = fd;
-    ch.listen_index = (int32_t) index;
-
-    for (i = 0; i < HV_MAX_PROCESSES; i++) {
-        slot = (m->handoff_next + i) % HV_MAX_PROCESSES;
-        p = &m->procs[slot];
-
-        if (!hv_master_has_room(m, slot)) {
-            continue;
-        }
-
-        ch.slot = (int32_t) slot;
-
-        /* a full channel means a busy worker: try the next one */
-        if (hv_channel_write(p->channel, &ch, m->cycle->log) == HV_OK) {
-            m->handoff_next = slot + 1;
-            (void) hv_stat_add(m->cycle->shared->workers[slot].room, -1);
-            return;
-        }
-    }
-
-    ls = m->cycle->listening.elts;
-    hv_log_error(HV_LOG_WARN, m->cycle->log, 0,
-        "no worker could take a connection on %s, closed", ls[index].addr_text);
-}
-
-
-/*
- * Handoff: a worker of this generation that can take a connection, by
- * the room it publishes (event/accept.c) less what was passed since.
- */
-static bool
-hv_master_has_room(hv_master_t *m, hv_uint_t slot)
-{
-    hv_proc_t *p = &m->procs[slot];
-
-    return p->pid != 0 && !p->exiting && p->channel != -1 &&
-           p->generation == m->cycle->generation &&
-           __atomic_load_n(
-               &m->cycle->shared->workers[slot].room, __ATOMIC_RELAXED) > 0;
-}
-
-
-static bool
-hv_master_any_room(hv_master_t *m)
-{
-    hv_uint_t i;
-
-    for (i = 0; i < HV_MAX_PROCESSES; i++) {
-        if (hv_master_has_room(m, i)) {
-            return true;
-        }
-    }
-
-    return false;
 }
 
 
