@@ -33,11 +33,9 @@ for my $user ('nobody', defined $group ? "nobody $group" : ()) {
 
     # the workers must reach their files: the temporary directory is 0700
     chmod(0755, $dir, "$dir/logs", "$dir/html", "$dir/conf");
-    openssl('req', '-x509', '-nodes', '-days', '30', '-subj', '/CN=priv',
-        '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-        '-keyout', "$dir/conf/key.pem", '-out', "$dir/conf/cert.pem");
-    chown(0, 0, "$dir/conf/key.pem");
-    chmod(0600, "$dir/conf/key.pem");
+    my ($cert, $key) = $t->make_cert('priv', cn => 'priv');
+    chown(0, 0, $key);
+    chmod(0600, $key);
 
     $t->write_config($t->config_prelude . <<"EOF");
 user $user;
@@ -53,8 +51,8 @@ http {
     server {
         listen 127.0.0.1:%%PORT_A%%;
         listen 127.0.0.1:%%PORT_TLS%% ssl;
-        ssl_certificate cert.pem;
-        ssl_certificate_key key.pem;
+        ssl_certificate $cert;
+        ssl_certificate_key $key;
         root html;
         location = /pid {
             echo_pid;
@@ -147,17 +145,6 @@ sub ids {
     return ($u, $g);
 }
 
-sub openssl {
-    my (@args) = @_;
-    my $pid = fork() // die "fork: $!";
-    if ($pid == 0) {
-        open(STDOUT, '>', '/dev/null');
-        open(STDERR, '>', '/dev/null');
-        exec('openssl', @args) or POSIX::_exit(127);
-    }
-    waitpid($pid, 0);
-    die "openssl @args failed\n" if $?;
-}
 
 sub tls_get {
     my ($t, $path) = @_;
