@@ -348,10 +348,16 @@ hv_send_file(hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent)
         return HV_CHAIN_ERROR;
     }
 
-    if ((size_t) n < size) {
-        c->write->ready = 0;
-    }
-
+    /*
+     * A short count does not mean the socket is full, unlike writev():
+     * sendfile() moves the file through a 64 KB kernel pipe in rounds and
+     * returns what it moved so far when a signal (QUIT, HUP, USR1, ALRM)
+     * is pending between two rounds.  Clearing ready then would wait for
+     * an EPOLLOUT edge that never comes, since the socket never filled
+     * (a reload or a master's death stalled downloads until
+     * send_timeout).  So ready stays set and hv_send_chain() calls again:
+     * a full socket answers EAGAIN, one extra call per full socket.
+     */
     b->file_pos += n;
     *sent = n;
 

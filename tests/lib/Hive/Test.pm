@@ -10,6 +10,7 @@ package Hive::Test;
 use strict;
 use warnings;
 
+use Digest::MD5 ();
 use Exporter 'import';
 use File::Basename qw(dirname);
 use File::Copy qw(copy);
@@ -23,7 +24,7 @@ use Scalar::Util qw(weaken);
 use Test::More ();
 use Time::HiRes qw(time sleep);
 
-our @EXPORT_OK = qw(parse_response parse_responses openssl);
+our @EXPORT_OK = qw(parse_response parse_responses openssl read_some);
 
 use constant POLL => 0.05;
 
@@ -83,6 +84,17 @@ sub write_file {
     print $fh $content;
     close($fh) or die "close $path: $!";
     return $path;
+}
+
+# Writes $size bytes of numbered lines ("0000000\n", ...: a misplaced or
+# lost piece shows) and returns their MD5 in hex (added for 26; see the
+# POD).  $size is a multiple of 8.
+sub write_lines_file {
+    my ($self, $rel, $size) = @_;
+    my $data = join('', map { sprintf("%07d\n", $_) } 0 .. $size / 8 - 1);
+
+    $self->write_file($rel, $data);
+    return Digest::MD5::md5_hex($data);
 }
 
 sub read_file {
@@ -599,6 +611,23 @@ sub _read_until_eof {
     }
 }
 
+# Reads from socket $s until $max bytes, EOF or $timeout seconds; returns
+# what it read (added for 26; see the POD).  A plain function.
+sub read_some {
+    my ($s, $max, $timeout) = @_;
+    my $buf = '';
+    my $deadline = time() + $timeout;
+
+    while (length($buf) < $max) {
+        my $left = $deadline - time();
+        last if $left <= 0;
+        next unless IO::Select->new($s)->can_read($left);
+        my $n = sysread($s, $buf, 262144, length $buf);
+        last unless $n;
+    }
+    return $buf;
+}
+
 sub http {
     my ($self, $req, %o) = @_;
     my $timeout = $o{timeout} // 5;
@@ -1045,6 +1074,11 @@ Paths are relative to the test directory (absolute paths are used as
 given); C<write_file> makes the directories and writes bytes unchanged.
 C<read_file> returns undef for a missing file.
 
+=item write_lines_file($rel, $size)
+
+Writes C<$size> bytes (a multiple of 8) of numbered lines, so that a lost
+or misplaced piece of a download shows, and returns their MD5 in hex.
+
 =item port($name)
 
 A free loopback port, the same for the same name.  Config placeholders
@@ -1192,6 +1226,12 @@ C<GET $path HTTP/1.0> with C<Host: localhost>; with C<version =E<gt> '1.1'>
 an HTTP/1.1 request with C<Connection: close>.  Options: C<method>,
 C<host>, C<headers> (an array of C<"Name: value"> lines).  Returns the raw
 response.
+
+=item read_some($sock, $max, $timeout)
+
+A plain function (exported on request): reads from an open socket until
+C<$max> bytes, EOF or C<$timeout> seconds, and returns what it read; for a
+download read in parts around a signal or a restart.
 
 =item connect(%opts)
 
