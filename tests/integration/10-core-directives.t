@@ -12,7 +12,7 @@ use IO::Select;
 use Socket qw(PF_INET SOCK_STREAM SOL_SOCKET SO_RCVBUF pack_sockaddr_in
     inet_aton);
 use Time::HiRes qw(time sleep);
-use Hive::Test qw(parse_response);
+use Hive::Test qw(parse_response read_some);
 
 my $http = <<'EOF';
 events {
@@ -230,16 +230,3 @@ sub slow_get {
     return $s;
 }
 
-sub read_some {
-    my ($s, $n, $timeout) = @_;
-    my $sel = IO::Select->new($s);
-    my $deadline = time() + $timeout;
-    my $buf = '';
-
-    while (length($buf) < $n) {
-        my $left = $deadline - time();
-        last if $left <= 0 || !$sel->can_read($left);
-        last unless sysread($s, $buf, 65536, length $buf);
-    }
-    return $buf;
-}

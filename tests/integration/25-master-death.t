@@ -14,7 +14,7 @@ use IO::Select;
 use IO::Socket::INET;
 use Test::More;
 use Time::HiRes qw(time sleep);
-use Hive::Test qw(parse_response);
+use Hive::Test qw(parse_response read_some);
 
 my $t = Hive::Test->new;
 
@@ -131,19 +131,3 @@ EOF
 }
 
 # Reads until $max bytes, EOF or $timeout seconds.
-sub read_some {
-    my ($s, $max, $timeout) = @_;
-    my $sel = IO::Select->new($s);
-    my $deadline = time() + $timeout;
-    my $buf = '';
-
-    while (length($buf) < $max) {
-        my $left = $deadline - time();
-        last if $left <= 0;
-        next unless $sel->can_read($left);
-        my $n = sysread($s, $buf, 262144, length $buf);
-        last unless $n;
-    }
-    return $buf;
-}
-
