@@ -79,9 +79,14 @@ is(scalar @new, 2, 'HUP: two new workers');
 is($t->read_pid_file, $master, 'HUP: the master pid is the same');
 ok(Hive::Test::alive($master), 'HUP: and the master is alive');
 
-$r = parse_response($t->http_get('/new'));
-is($r->{status}, 200, 'HUP: the new configuration is in effect');
-is($r->{body}, 'x', 'HUP: /new answers as configured');
+# an old worker may take a connection until it has handled its QUIT; once
+# it has, only the new configuration answers
+ok($t->wait_until(
+        sub { (parse_response($t->http_get('/new'))->{status} // 0) == 200 },
+        10),
+    'HUP: the new configuration is in effect');
+my @bodies = map { parse_response($t->http_get('/new'))->{body} // '' } 1 .. 5;
+is(join(',', @bodies), 'x,x,x,x,x', 'HUP: /new answers as configured');
 
 $r = parse_response($t->http_get('/pid'));
 my ($pid) = ($r->{body} // '') =~ /worker-(\d+)/;

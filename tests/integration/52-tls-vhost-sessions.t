@@ -128,12 +128,14 @@ for my $tickets ("    ssl_session_ticket_key $dir/conf/ticket.key;", '') {
     my $keys = $tickets ? 'one ticket key file' : 'OpenSSL\'s ticket keys';
     config($tickets);
     if ($t->master_pid) {
+        my @old = $t->worker_pids;
         my $off = $t->log_offset;
         $t->signal('HUP');
         ok($t->wait_for_log(qr/start worker process/, 10, $off),
             "reload: $keys");
+        # until the old worker has gone it may still take a handshake
+        $t->wait_until(sub { !grep { Hive::Test::alive($_) } @old }, 10);
         $t->wait_workers(1);
-        sleep(1);    # the old worker finishes
     } else {
         $t->run;
     }
