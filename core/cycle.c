@@ -18,9 +18,6 @@
 static hv_cycle_t *hv_cycle_create(hv_cycle_t *old);
 static int hv_cycle_copy_str(
     hv_cycle_t *cycle, hv_str_t *dst, const hv_str_t *src);
-static int hv_cycle_create_confs(hv_cycle_t *cycle);
-static int hv_cycle_parse(hv_cycle_t *cycle);
-static int hv_cycle_init_confs(hv_cycle_t *cycle);
 static int hv_cycle_open_files(hv_cycle_t *cycle);
 static int hv_cycle_init_modules(hv_cycle_t *cycle);
 static void hv_cycle_close_files(hv_cycle_t *cycle);
@@ -39,7 +36,9 @@ hv_cycle_init(hv_cycle_t *old)
     }
 
     if (hv_cycle_create_confs(cycle) != HV_OK ||
-        hv_cycle_parse(cycle) != HV_OK || hv_cycle_init_confs(cycle) != HV_OK ||
+        hv_cycle_parse_text(cycle, "command line", cycle->conf_param.data,
+            cycle->conf_param.len, &cycle->conf_file) != HV_OK ||
+        hv_cycle_init_confs(cycle) != HV_OK ||
         hv_cycle_open_files(cycle) != HV_OK ||
         hv_shm_zones_map(cycle, old) != HV_OK ||
         (!cycle->test_config && hv_listening_open(cycle) != HV_OK) ||
@@ -128,8 +127,7 @@ hv_cycle_copy_str(hv_cycle_t *cycle, hv_str_t *dst, const hv_str_t *src)
 }
 
 
-/* Core modules' main objects exist before the first directive is read. */
-static int
+int
 hv_cycle_create_confs(hv_cycle_t *cycle)
 {
     const hv_module_t *m;
@@ -159,9 +157,9 @@ hv_cycle_create_confs(hv_cycle_t *cycle)
 }
 
 
-/* -g directives first (as nginx), then the file. */
-static int
-hv_cycle_parse(hv_cycle_t *cycle)
+int
+hv_cycle_parse_text(hv_cycle_t *cycle, const char *name,
+    const unsigned char *text, size_t len, const hv_str_t *file)
 {
     hv_conf_t cf;
     hv_conf_ctx_t ctx;
@@ -193,13 +191,12 @@ hv_cycle_parse(hv_cycle_t *cycle)
 
     rv = HV_CONF_OK;
 
-    if (cycle->conf_param.len > 0) {
-        rv = hv_conf_parse_buffer(
-            &cf, "command line", cycle->conf_param.data, cycle->conf_param.len);
+    if (len > 0) {
+        rv = hv_conf_parse_buffer(&cf, name, text, len);
     }
 
-    if (rv == HV_CONF_OK) {
-        rv = hv_conf_parse(&cf, &cycle->conf_file);
+    if (rv == HV_CONF_OK && file != NULL) {
+        rv = hv_conf_parse(&cf, file);
     }
 
     hv_pool_destroy(cf.temp_pool);
@@ -208,7 +205,7 @@ hv_cycle_parse(hv_cycle_t *cycle)
 }
 
 
-static int
+int
 hv_cycle_init_confs(hv_cycle_t *cycle)
 {
     const hv_module_t *m;

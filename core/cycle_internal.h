@@ -26,4 +26,20 @@ void hv_shm_zones_unmap_unused(hv_cycle_t *gone, hv_cycle_t *keep);
  */
 void hv_listening_undo(hv_cycle_t *cycle);
 
+/* Core modules' main objects exist before the first directive is read:
+ * creates them into cycle->conf.  HV_OK, or HV_ERROR after logging. */
+int hv_cycle_create_confs(hv_cycle_t *cycle);
+
+/*
+ * Parses text (len bytes, named name in messages; none when len is 0) and
+ * then file (none when NULL) in the main context, as hv_cycle_init() does
+ * with the -g directives first and then the file, nginx's order.  HV_OK,
+ * or HV_ERROR after logging.
+ */
+int hv_cycle_parse_text(hv_cycle_t *cycle, const char *name,
+    const unsigned char *text, size_t len, const hv_str_t *file);
+
+/* Runs every core module's init_conf.  HV_OK, or HV_ERROR after logging. */
+int hv_cycle_init_confs(hv_cycle_t *cycle);
+
 #endif /* HV_CYCLE_INTERNAL_H */

@@ -17,6 +17,7 @@
  * resolves numeric addresses and "localhost" only (no DNS).
  */
 #include "core/core.h"
+#include "core/cycle_internal.h"
 #include "tests/fuzz/fuzz.h"
 
 #ifndef HV_FUZZ_REPLAY
@@ -48,9 +49,7 @@ hv_fuzz_conf_dir(void)
 static hv_cycle_t *
 hv_fuzz_cycle(hv_pool_t *pool, hv_log_t *log)
 {
-    const hv_core_module_t *ctx;
     hv_cycle_t *cycle;
-    hv_uint_t i;
 
     cycle = hv_pcalloc(pool, sizeof(hv_cycle_t));
     if (cycle == NULL) {
@@ -83,58 +82,7 @@ hv_fuzz_cycle(hv_pool_t *pool, hv_log_t *log)
         return NULL;
     }
 
-    for (i = 0; hv_modules[i] != NULL; i++) {
-        ctx = hv_modules[i]->ctx;
-        if (hv_modules[i]->type == HV_CORE_MODULE && ctx != NULL &&
-            ctx->create_conf != NULL) {
-            cycle->conf[hv_modules[i]->index] = ctx->create_conf(cycle);
-            if (cycle->conf[hv_modules[i]->index] == NULL) {
-                return NULL;
-            }
-        }
-    }
-
-    return cycle;
-}
-
-
-/* The parse and the core modules' init_conf, as hv_cycle_init() runs. */
-static void
-hv_fuzz_conf_run(hv_cycle_t *cycle, const uint8_t *data, size_t size)
-{
-    const hv_core_module_t *ctx;
-    hv_conf_ctx_t cctx;
-    hv_conf_t cf;
-    hv_uint_t i;
-    char *rv;
-
-    memset(&cf, 0, sizeof(hv_conf_t));
-    memset(&cctx, 0, sizeof(hv_conf_ctx_t));
-    cctx.main_conf = cycle->conf;
-    cf.cycle = cycle;
-    cf.pool = cycle->pool;
-    cf.log = cycle->log;
-    cf.ctx = &cctx;
-    cf.module_type = HV_CORE_MODULE;
-    cf.cmd_type = HV_MAIN_CONF;
-    cf.modules = hv_modules;
-
-    cf.temp_pool = hv_pool_create(HV_FUZZ_POOL_SIZE, cycle->log);
-    if (cf.temp_pool == NULL) {
-        abort();
-    }
-
-    rv = hv_conf_parse_buffer(&cf, "fuzz.conf", data, size);
-
-    hv_pool_destroy(cf.temp_pool);
-
-    for (i = 0; rv == HV_CONF_OK && hv_modules[i] != NULL; i++) {
-        ctx = hv_modules[i]->ctx;
-        if (hv_modules[i]->type == HV_CORE_MODULE && ctx != NULL &&
-            ctx->init_conf != NULL) {
-            rv = ctx->init_conf(cycle, cycle->conf[hv_modules[i]->index]);
-        }
-    }
+    return hv_cycle_create_confs(cycle) == HV_OK ? cycle : NULL;
 }
 
 
@@ -171,7 +119,10 @@ hv_fuzz_conf(const uint8_t *data, size_t size)
         abort();
     }
 
-    hv_fuzz_conf_run(cycle, data, size);
+    /* the parse and the core modules' init_conf, as hv_cycle_init() runs */
+    if (hv_cycle_parse_text(cycle, "fuzz.conf", data, size, NULL) == HV_OK) {
+        (void) hv_cycle_init_confs(cycle);
+    }
 
     hv_pool_destroy(pool);
 
