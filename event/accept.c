@@ -293,10 +293,10 @@ hv_accept_resume(hv_cycle_t *cycle)
 }
 
 
-bool
-hv_accept_has_room(hv_cycle_t *cycle)
+hv_uint_t
+hv_accept_room(hv_cycle_t *cycle)
 {
-    return cycle->free_connection_n + cycle->reusable_connections_n > 0;
+    return cycle->free_connection_n + cycle->reusable_connections_n;
 }
 
 
@@ -306,7 +306,7 @@ hv_accept_own_adjust(hv_cycle_t *cycle)
     bool want;
 
     want = !hv_event_worker.closed && !hv_event_worker.paused &&
-           hv_accept_has_room(cycle);
+           hv_accept_room(cycle) > 0;
 
     if (want == hv_event_worker.own_held) {
         return;
@@ -451,8 +451,7 @@ hv_accept_room_update(hv_cycle_t *cycle)
 
     if (hv_event_worker.stats != NULL) {
         __atomic_store_n(&hv_event_worker.stats->room,
-            (int64_t) (cycle->free_connection_n +
-                       cycle->reusable_connections_n) -
+            (int64_t) hv_accept_room(cycle) -
                 (int64_t) hv_event_worker.pending_n,
             __ATOMIC_RELAXED);
     }

@@ -77,8 +77,7 @@ static void hv_accept_exclusive_adjust(hv_cycle_t *cycle);
 static bool
 hv_accept_nearly_full(hv_cycle_t *cycle)
 {
-    return cycle->free_connection_n + cycle->reusable_connections_n <
-           cycle->connection_n / 8;
+    return hv_accept_room(cycle) < cycle->connection_n / 8;
 }
 
 
@@ -97,7 +96,7 @@ hv_accept_step_aside(hv_cycle_t *cycle)
     hv_worker_stats_t *w, *me = hv_event_worker.stats;
     hv_uint_t i;
 
-    if (!hv_accept_has_room(cycle)) {
+    if (hv_accept_room(cycle) == 0) {
         return true;
     }
 

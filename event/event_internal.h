@@ -130,8 +130,9 @@ int hv_event_listen_init(hv_cycle_t *cycle);
 int hv_event_listen_set(hv_cycle_t *cycle, unsigned which, bool on);
 /* Closes every listening socket in this worker (graceful stop). */
 void hv_event_listen_close(hv_cycle_t *cycle);
-/* true while a new client can get a connection (a free or an idle one). */
-bool hv_accept_has_room(hv_cycle_t *cycle);
+/* How many new clients this worker can take: its free connections and
+ * the idle ones it would close to make room. */
+hv_uint_t hv_accept_room(hv_cycle_t *cycle);
 /* Once per loop iteration: watches this worker's reuseport sockets only
  * while it has room, so that the kernel keeps further clients queued in
  * their backlog instead of the worker accepting and closing them. */

@@ -234,6 +234,23 @@ hv_http_release_pool(hv_connection_t *c, hv_pool_t *pool)
 }
 
 
+bool
+hv_http_client_timed_out(hv_event_t *ev, const char *msg)
+{
+    hv_connection_t *c = ev->data;
+
+    if (!ev->timedout) {
+        return false;
+    }
+
+    ev->timedout = 0;
+    c->timedout = 1;
+    hv_log_error(HV_LOG_INFO, &c->log, ETIMEDOUT, "%s", msg);
+
+    return true;
+}
+
+
 void
 hv_http_close_request(hv_http_request_t *r)
 {

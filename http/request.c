@@ -337,15 +337,10 @@ hv_http_read_request_header(hv_http_request_t *r)
 static bool
 hv_http_header_timed_out(hv_http_request_t *r, hv_event_t *rev)
 {
-    hv_connection_t *c = rev->data;
-
-    if (!rev->timedout) {
+    if (!hv_http_client_timed_out(rev, "client timed out")) {
         return false;
     }
 
-    rev->timedout = 0;
-    hv_log_error(HV_LOG_INFO, &c->log, ETIMEDOUT, "client timed out");
-    c->timedout = 1;
     r->headers_out.status = HV_HTTP_REQUEST_TIME_OUT;
     hv_http_finalize_request(r, HV_ERROR);
 
@@ -755,10 +750,7 @@ hv_http_pipeline_resume(hv_http_request_t *r)
 {
     hv_connection_t *c = r->connection;
 
-    if (c->write->timedout) {
-        c->write->timedout = 0;
-        c->timedout = 1;
-        hv_log_error(HV_LOG_INFO, &c->log, ETIMEDOUT, "client timed out");
+    if (hv_http_client_timed_out(c->write, "client timed out")) {
         hv_http_finalize_request(r, HV_ERROR);
         return;
     }

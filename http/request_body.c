@@ -371,11 +371,7 @@ hv_http_body_first_reader(hv_http_request_t *r)
     hv_event_t *rev = c->read;
     int rc;
 
-    if (rev->timedout) {
-        rev->timedout = 0;
-        hv_log_error(HV_LOG_INFO, &c->log, ETIMEDOUT,
-            "client timed out while sending body");
-        c->timedout = 1;
+    if (hv_http_client_timed_out(rev, "client timed out while sending body")) {
         r->headers_out.status = HV_HTTP_REQUEST_TIME_OUT;
         hv_http_finalize_request(r, HV_ERROR);
         return;

@@ -178,6 +178,12 @@ bool hv_http_body_pending(hv_http_request_t *r);
 int hv_http_discard_after_response(hv_http_request_t *r);
 
 /* finalize.c */
+/*
+ * true when ev (a read or write event of a client connection) fired by
+ * its timer: clears that, marks the connection timed out and logs msg at
+ * info, with the log's action.  The caller then ends the request.
+ */
+bool hv_http_client_timed_out(hv_event_t *ev, const char *msg);
 /* Frees the request (logs it first) and closes the connection. */
 void hv_http_close_request(hv_http_request_t *r);
 /* Logs and frees the request, keeps the connection. */

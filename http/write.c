@@ -393,10 +393,7 @@ hv_http_pipeline_writer(hv_event_t *wev)
         return;
     }
 
-    if (wev->timedout) {
-        wev->timedout = 0;
-        c->timedout = 1;
-        hv_log_error(HV_LOG_INFO, &c->log, ETIMEDOUT, "client timed out");
+    if (hv_http_client_timed_out(wev, "client timed out")) {
         hv_http_close_request(r);
         return;
     }
@@ -519,10 +516,9 @@ hv_http_writer(hv_http_request_t *r)
     int rc;
 
     if (wev->timedout) {
-        wev->timedout = 0;
-        c->timedout = 1;
         c->log.action = "sending response to client";
-        hv_log_error(HV_LOG_INFO, &c->log, ETIMEDOUT, "client timed out");
+    }
+    if (hv_http_client_timed_out(wev, "client timed out")) {
         hv_http_finalize_request(r, HV_ERROR);
         return;
     }
