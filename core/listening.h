@@ -32,6 +32,8 @@ struct hv_listening_s {
     hv_connection_t *connection; /* the worker's accept connection */
 
     unsigned reuseport:1; /* bound with SO_REUSEPORT */
+    unsigned deferred:1;  /* TCP_DEFER_ACCEPT: the kernel hands a client
+                             over once its first data has arrived */
     unsigned ipv6only:1;
     unsigned inherited:1; /* fd came from the old cycle or binary */
     unsigned remain:1;    /* the new cycle keeps this old socket */

@@ -209,6 +209,7 @@ hv_event_process_events(hv_cycle_t *cycle)
 
     hv_event_expire_timers();
     hv_event_process_posted(&hv_posted_events);
+    hv_event_register_accepted();
 }
 
 

@@ -43,6 +43,11 @@
  * closed.  Covers what the master passes before it sees the worker full. */
 #define HV_HANDOFF_PENDING 64
 
+/* Connections from deferred sockets whose epoll registration waits until
+ * their first handlers ran, per loop iteration (see hv_event_accepted());
+ * past this many they are registered at once, as the others are. */
+#define HV_UNREGISTERED_MAX 64
+
 /* The signal a worker sends a peer to hand it the accept mutex (see
  * event/accept_mutex.c); ignored by default, so a stray one is harmless. */
 #define HV_ACCEPT_WAKE_SIGNAL SIGURG
@@ -83,6 +88,9 @@ typedef struct {
         hv_listening_t *ls;
     } pending[HV_HANDOFF_PENDING];
     hv_uint_t pending_n;
+    /* accepted this iteration, not yet in the epoll set */
+    hv_connection_t *unregistered[HV_UNREGISTERED_MAX];
+    hv_uint_t unregistered_n;
 } hv_event_worker_t;
 
 extern hv_event_worker_t hv_event_worker;
@@ -140,6 +148,10 @@ void hv_accept_own_adjust(hv_cycle_t *cycle);
 /* Gives an accepted descriptor a connection and runs ls->handler. */
 void hv_event_accepted(hv_cycle_t *cycle, hv_listening_t *ls, int fd,
     const hv_sockaddr_t *sa, socklen_t socklen);
+/* Once per loop iteration, after the posted events: puts the connections
+ * that hv_event_accepted() left out of the epoll set, and that are still
+ * open, into it. */
+void hv_event_register_accepted(void);
 /* cycle->handoff: a descriptor the master accepted (handoff strategy);
  * kept pending while the worker has no room. */
 void hv_event_handoff(hv_cycle_t *cycle, hv_listening_t *ls, int fd);

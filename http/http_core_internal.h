@@ -32,6 +32,7 @@ typedef struct {
     unsigned default_server:1;
     unsigned ssl:1;
     unsigned reuseport:1;
+    unsigned deferred:1;
     unsigned bind:1; /* a socket of its own, even under a
                         wildcard of the same port */
     unsigned ipv6only:1;

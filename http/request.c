@@ -62,8 +62,10 @@ hv_http_init_connection(hv_connection_t *c)
         }
     }
 
+    /* the request came with the connection ("listen ... deferred"): read
+     * it in this loop iteration, once the accept mutex is released */
     if (rev->ready) {
-        hv_http_wait_request_handler(rev);
+        hv_post_event(rev, &hv_posted_events);
     }
 }
 

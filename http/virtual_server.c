@@ -34,7 +34,10 @@ static void hv_http_server_captures(
     hv_http_request_t *r, hv_http_core_srv_conf_t *cscf, const hv_str_t *host);
 
 
-/* "listen ADDRESS [default_server] [ssl] [reuseport] [backlog=N] ..." */
+/*
+ * "listen ADDRESS [default_server] [ssl] [reuseport] [deferred]
+ * [backlog=N] ..."
+ */
 char *
 hv_http_core_listen(hv_conf_t *cf, const hv_command_t *cmd, void *conf)
 {
@@ -97,6 +100,13 @@ hv_http_listen_option(
 
     if (hv_str_eq_cstr(v, "reuseport")) {
         opt->reuseport = 1;
+        opt->set = 1;
+        opt->bind = 1;
+        return HV_CONF_OK;
+    }
+
+    if (hv_str_eq_cstr(v, "deferred")) {
+        opt->deferred = 1;
         opt->set = 1;
         opt->bind = 1;
         return HV_CONF_OK;
@@ -218,6 +228,7 @@ hv_http_add_address(hv_conf_t *cf, hv_http_core_srv_conf_t *cscf,
         a->opt.bind = 1;
         a->opt.backlog = opt->backlog;
         a->opt.reuseport = opt->reuseport;
+        a->opt.deferred = opt->deferred;
         a->opt.ipv6only = opt->ipv6only;
         a->opt.ipv6only_set = opt->ipv6only_set;
     }
@@ -384,6 +395,7 @@ hv_http_init_listening(hv_conf_t *cf, hv_http_core_main_conf_t *cmcf)
             ls->backlog = a[i].opt.backlog;
         }
         ls->reuseport = a[i].opt.reuseport;
+        ls->deferred = a[i].opt.deferred;
         if (a[i].opt.ipv6only_set) {
             ls->ipv6only = a[i].opt.ipv6only;
         }

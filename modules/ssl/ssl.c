@@ -69,8 +69,10 @@ hv_ssl_handshake(
     c->read->handler = hv_ssl_handshake_handler;
     c->write->handler = hv_ssl_handshake_handler;
 
+    /* the ClientHello came with the connection ("listen ... deferred"):
+     * handshake in this loop iteration, once the accept mutex is released */
     if (c->read->ready) {
-        hv_ssl_handshake_handler(c->read);
+        hv_post_event(c->read, &hv_posted_events);
     }
 }
 

@@ -114,10 +114,13 @@ sub _write {
 # certificate: the TLS listener (no session cache, no tickets, so that
 # a handshake line measures full handshakes; TLS 1.3 as the peers,
 # which nginx 1.22 does not offer by default) and the gzip location.
+# Both listen "deferred" (TCP_DEFER_ACCEPT), as hive's shipped
+# configuration does: h2o and lighttpd have no such option.
 sub _nginx_like {
     my ($self, $pid_handler, $events, $listen_opt) = @_;
     my ($d, $root, $n, $port) = @$self{qw(dir docroot workers port)};
     my $tls = '';
+    $listen_opt .= ' deferred';
     if ($self->{cert}) {
         $tls = <<"EOF";
         listen 127.0.0.1:$self->{tls_port} ssl$listen_opt;
