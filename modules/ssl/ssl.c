@@ -6,7 +6,10 @@
  * Edge-triggered events (event/event.h) need the ready flags to be true
  * to the connection: hv_ssl_recv() reads until OpenSSL wants more from
  * the socket or the buffer is full, so no decrypted byte waits inside
- * OpenSSL while the read event is quiet.  OpenSSL may want to read while
+ * OpenSSL while the read event is quiet; it stops early only when the
+ * socket is known to be empty (a short read(), seen by a BIO callback)
+ * and OpenSSL holds nothing, as hv_recv() does after a short recv().
+ * OpenSSL may want to read while
  * writing and the reverse; both events run the handshake handler, and the
  * engine reports EPOLLOUT with every read edge, so either wait ends.
  *
@@ -35,6 +38,8 @@ static void hv_ssl_handshake_handler(hv_event_t *ev);
 static int hv_ssl_start(hv_connection_t *c, hv_ssl_conn_t *sc);
 static void hv_ssl_handshake_done(hv_connection_t *c, hv_ssl_conn_t *sc);
 static void hv_ssl_cleanup(void *data);
+static long hv_ssl_bio_read_done(BIO *bio, int oper, const char *argp,
+    size_t len, int argi, long argl, int ret, size_t *processed);
 static ssize_t hv_ssl_recv(hv_connection_t *c, unsigned char *buf, size_t size);
 static ssize_t hv_ssl_send(
     hv_connection_t *c, const unsigned char *buf, size_t size);
@@ -182,6 +187,9 @@ hv_ssl_start(hv_connection_t *c, hv_ssl_conn_t *sc)
         return HV_ERROR;
     }
 
+    BIO_set_callback_ex(SSL_get_rbio(sc->ssl), hv_ssl_bio_read_done);
+    BIO_set_callback_arg(SSL_get_rbio(sc->ssl), (char *) sc);
+
     SSL_set_app_data(sc->ssl, c);
     SSL_set_accept_state(sc->ssl);
 
@@ -234,6 +242,38 @@ hv_ssl_cleanup(void *data)
 }
 
 
+/*
+ * After every read() of the socket BIO: whether it returned less than
+ * OpenSSL asked for (with read-ahead, all the room in its buffer), i.e.
+ * the socket was empty then, and any later byte brings a new edge.
+ */
+static long
+hv_ssl_bio_read_done(BIO *bio, int oper, const char *argp, size_t len, int argi,
+    long argl, int ret, size_t *processed)
+{
+    hv_ssl_conn_t *sc;
+
+    (void) argp;
+    (void) argi;
+    (void) argl;
+
+    if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
+        sc = (hv_ssl_conn_t *) BIO_get_callback_arg(bio);
+        sc->drained = ret <= 0 || processed == NULL || *processed < len;
+    }
+
+    return ret;
+}
+
+
+/*
+ * Reads until the buffer is full, OpenSSL wants the socket, or the socket
+ * is drained with nothing left in OpenSSL: a keep-alive request then
+ * costs one read(), not a second one that meets EAGAIN.  drained is
+ * cleared before each SSL_read(), so only a read() made by that call
+ * counts: a call served from OpenSSL's buffer alone tells nothing about
+ * bytes that arrived since (their edge may be the one being handled).
+ */
 static ssize_t
 hv_ssl_recv(hv_connection_t *c, unsigned char *buf, size_t size)
 {
@@ -244,10 +284,18 @@ hv_ssl_recv(hv_connection_t *c, unsigned char *buf, size_t size)
 
     while (total < size) {
         ERR_clear_error();
+        sc->drained = 0;
         n = SSL_read(sc->ssl, buf + total, (int) hv_min(size - total, INT_MAX));
 
         if (n > 0) {
             total += (size_t) n;
+
+            if (sc->drained && total < size && !rev->pending_eof &&
+                !SSL_has_pending(sc->ssl)) {
+                rev->ready = 0;
+                return (ssize_t) total;
+            }
+
             continue;
         }
 

@@ -78,6 +78,7 @@ typedef struct {
     size_t buffered;                 /* bytes in buf not yet written */
     unsigned handshaked:1;
     unsigned no_shutdown:1; /* an error: do not send close_notify */
+    unsigned drained:1;     /* the socket's last read() came back short */
 } hv_ssl_conn_t;
 
 /*

@@ -14,7 +14,8 @@ use Test::More;
 use IO::Select;
 use IO::Socket::INET;
 use IO::Socket::SSL;
-use Time::HiRes qw(time);
+use Socket qw(IPPROTO_TCP TCP_CORK);
+use Time::HiRes qw(time sleep);
 use Hive::Test qw(parse_response openssl);
 
 my $t = Hive::Test->new;
@@ -218,6 +219,53 @@ my $two = "GET /index.html HTTP/1.1\r\nHost: a.example\r\n\r\n"
 ($res) = tls_request(sni => 'a.example', req => $two);
 my @n = ($res // '') =~ /HTTP\/1\.1 200 OK/g;
 is(scalar @n, 2, 'two pipelined keep-alive requests over one TLS connection');
+
+# hive stops reading when a short read() emptied the socket and OpenSSL
+# holds nothing (modules/ssl/ssl.c): what comes later must still be read.
+# One connection, requests one at a time, one cut across two records with
+# a pause, a 1 MB body in 64 KB records and a request after it.
+my $ka = IO::Socket::SSL->new(PeerAddr => '127.0.0.1',
+    PeerPort => $t->port('TLS'), SSL_verify_mode => SSL_VERIFY_NONE,
+    SSL_hostname => 'a.example', Timeout => 5);
+my $kc = $ka && bless { sock => $ka, buf => '' }, 'Hive::Test::Conn';
+my $one = "GET /index.html HTTP/1.1\r\nHost: a.example\r\n\r\n";
+my @got;
+for my $i (1 .. 3) {
+    $kc && $kc->send($one);
+    my $x = $kc && $kc->read_response(timeout => 5);
+    push @got, $x && $x->{status};
+}
+is(join(',', map { $_ // 'none' } @got), '200,200,200',
+    'TLS keep-alive: three requests one after another');
+# two records in one TCP segment (corked): one read() brings both, and
+# the second must not wait inside OpenSSL
+if ($ka) {
+    setsockopt($ka, IPPROTO_TCP, TCP_CORK, 1);
+    $kc->send($one);
+    $kc->send($one);
+    setsockopt($ka, IPPROTO_TCP, TCP_CORK, 0);
+}
+@got = map { my $x = $kc && $kc->read_response(timeout => 5); $x && $x->{status} }
+    1 .. 2;
+is(join(',', map { $_ // 'none' } @got), '200,200',
+    'TLS: two requests in two records that arrive together');
+$kc && $kc->send(substr($one, 0, 20));
+sleep(0.3);
+$kc && $kc->send(substr($one, 20));
+$r = $kc && $kc->read_response(timeout => 5);
+is($r && $r->{status}, 200, 'TLS: a request cut across two records');
+my $mb = 'x' x (1024 * 1024);
+$kc && $kc->send("POST /vars HTTP/1.1\r\nHost: a.example\r\n"
+    . "Content-Length: " . length($mb) . "\r\n\r\n");
+for (my $off = 0; $kc && $off < length $mb; $off += 65536) {
+    $kc->send(substr($mb, $off, 65536));
+}
+$r = $kc && $kc->read_response(timeout => 10);
+is($r && $r->{status}, 200, 'TLS: a 1 MB request body is read');
+$kc && $kc->send($one);
+$r = $kc && $kc->read_response(timeout => 5);
+is($r && $r->{body}, $body, 'TLS: and the next request after it');
+$kc->close if $kc;
 
 # --- plain HTTP on the TLS port --------------------------------------------
 
