@@ -104,6 +104,13 @@ hv_ssl_handshake_handler(hv_event_t *ev)
         return;
     }
 
+    /* OpenSSL waits for the client: a write event (the one the epoll
+     * registration reports, or a read edge's companion) would only make
+     * it read() EAGAIN again */
+    if (ev->write && !c->read->ready) {
+        return;
+    }
+
     if (sc->ssl == NULL) {
         /* the first byte tells a ClientHello (0x16) from plain HTTP */
         n = recv(c->fd, &byte, 1, MSG_PEEK);
@@ -535,6 +542,10 @@ hv_ssl_switch_ctx(hv_connection_t *c, SSL *ssl, hv_ssl_srv_conf_t *sscf)
 
     SSL_clear_options(ssl, SSL_get_options(ssl) & ~SSL_CTX_get_options(ctx));
     SSL_set_options(ssl, SSL_CTX_get_options(ctx));
+
+    if (SSL_set_num_tickets(ssl, SSL_CTX_get_num_tickets(ctx)) != 1) {
+        goto failed;
+    }
 
     if (SSL_set_min_proto_version(ssl, SSL_CTX_get_min_proto_version(ctx)) !=
             1 ||

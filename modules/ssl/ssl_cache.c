@@ -146,6 +146,13 @@ hv_ssl_cache_init_ctx(hv_conf_t *cf, hv_ssl_srv_conf_t *sscf)
 
     if (sscf->session_cache != HV_SSL_CACHE_SHARED) {
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+
+        /* TLS 1.3 would still send two tickets after every handshake,
+         * each encrypted and written, that nothing can resume */
+        if (!sscf->session_tickets) {
+            SSL_CTX_set_num_tickets(ctx, 0);
+        }
+
         return HV_OK;
     }
 

@@ -158,6 +158,28 @@ is($code, 1, 'a 48-byte ticket key file: -t fails');
 like($out, qr/ticket-short\.key" must be exactly 80 bytes in \S+hive\.conf:\d+/,
     'a 48-byte ticket key file: the message names FILE:LINE');
 
+# --- nothing to resume with: no tickets sent -------------------------------
+
+# TLS 1.3 sends tickets after every handshake unless told not to; with
+# neither a cache nor tickets they could only be thrown away
+for my $case ([ "    ssl_session_tickets off;", 0, 'cache and tickets off' ],
+    [ "    ssl_session_tickets on;", 1, 'tickets on' ],
+    [ "    ssl_session_cache shared:SSL:1m;\n    ssl_session_tickets off;", 1,
+        'the shared cache' ]) {
+    my ($extra, $want, $name) = @$case;
+    config($u, $extra);
+    $u->stop;
+    $u->run;
+    my (undef, undef, $o) = s_client($u->port('TLS'), '-tls1_3');
+    my $n = () = $o =~ /New Session Ticket arrived/g;
+    if ($want) {
+        cmp_ok($n, '>', 0, "TLSv1.3, $name: tickets are sent") or diag($o);
+    } else {
+        is($n, 0, "TLSv1.3, $name: no ticket is sent") or diag($o);
+    }
+    like($o, qr/Request handled by worker-\d+/, "TLSv1.3, $name: served");
+}
+
 $u->check_error_log_clean;
 $t->check_error_log_clean;
 
