@@ -121,9 +121,10 @@ hv_http_process_header_field(hv_http_request_t *r)
     }
     hv_strlow(h->lowcase_key, h->key.data, h->key.len);
 
+    /* a field name is never empty; the first byte spares most memcmp()s */
     for (i = 0; i < hv_nelems(hv_http_headers_in); i++) {
         hi = &hv_http_headers_in[i];
-        if (hi->len == h->key.len &&
+        if (hi->len == h->key.len && hi->name[0] == h->lowcase_key[0] &&
             memcmp(hi->name, h->lowcase_key, hi->len) == 0) {
             return hi->handler(r, h, hv_http_header_slot(r, hi));
         }
@@ -328,25 +329,52 @@ hv_http_process_request_header(hv_http_request_t *r)
 }
 
 
+/* a-z, 0-9 and '-': most bytes of a host, and valid anywhere in it */
+static const uint32_t hv_http_host_plain[8] = {
+    0x00000000,
+    /* ?>=< ;:98 7654 3210 /.-, +*)( '&%$ #"!  */
+    0x03ff2000, /* 0000 0011 1111 1111 0010 0000 0000 0000 */
+    0x00000000,
+    /*  ~}| {zyx wvut srqp onml kjih gfed cba` */
+    0x07fffffe, /* 0000 0111 1111 1111 1111 1111 1111 1110 */
+    0x00000000,
+    0x00000000,
+    0x00000000,
+    0x00000000,
+};
+
+
 /*
  * Host = uri-host [ ":" port ].  Refused: an empty name, "..", a '/' or
  * '\\' (they would make a path of it), spaces and control bytes, an
  * unclosed "[", a port that is not digits.  Accepted as nginx does: any
  * other byte, so that raw international names still reach server_name.
+ *
+ * Names are nearly always sent in lower case already: then *out points
+ * into the host itself and nothing is allocated or copied; lower-case
+ * letters, digits and '-' take the quick test of the single pass.
  */
 int
 hv_http_validate_host(hv_http_request_t *r, const hv_str_t *host, hv_str_t *out)
 {
     const unsigned char *p = host->data;
     size_t i, n, dot;
-    bool literal;
+    bool literal, upper;
+    unsigned char c;
 
     n = host->len;
     dot = (size_t) -2;
     literal = false;
+    upper = false;
 
     for (i = 0; i < host->len; i++) {
-        switch (p[i]) {
+        c = p[i];
+
+        if (hv_http_host_plain[c >> 5] & (1U << (c & 0x1f))) {
+            continue;
+        }
+
+        switch (c) {
             case '.':
                 if (dot == i - 1) {
                     return HV_DECLINED;
@@ -386,8 +414,11 @@ hv_http_validate_host(hv_http_request_t *r, const hv_str_t *host, hv_str_t *out)
                 return HV_DECLINED;
 
             default:
-                if (p[i] < 0x20 || p[i] == 0x7f) {
+                if (c < 0x20 || c == 0x7f) {
                     return HV_DECLINED;
+                }
+                if (c >= 'A' && c <= 'Z') {
+                    upper = true;
                 }
         }
     }
@@ -403,6 +434,12 @@ hv_http_validate_host(hv_http_request_t *r, const hv_str_t *host, hv_str_t *out)
 
     if (n == 0) {
         return HV_DECLINED;
+    }
+
+    if (!upper) {
+        out->data = host->data;
+        out->len = n;
+        return HV_OK;
     }
 
     out->data = hv_pnalloc(r->pool, n);

@@ -160,8 +160,9 @@ int hv_http_process_header_field(hv_http_request_t *r);
 /* Checks the header as a whole once it is read; HV_OK or a status. */
 int hv_http_process_request_header(hv_http_request_t *r);
 /*
- * Validates a host (Host field or absolute-form authority) and writes it
- * lower-cased without port or trailing dot to *out (request pool).
+ * Validates a host (Host field or absolute-form authority) and sets *out
+ * to it lower-cased without port or trailing dot: a part of host itself
+ * when that is lower case already, else a copy in the request pool.
  * HV_OK, HV_DECLINED (invalid) or HV_ERROR.
  */
 int hv_http_validate_host(

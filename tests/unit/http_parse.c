@@ -550,6 +550,72 @@ hv_test_headers(void)
 }
 
 
+/*
+ * Values are scanned eight bytes at a time: a byte that ends or spoils a
+ * value must be seen at every offset of a word, and SP, HT and bytes of
+ * 0x80 and above must pass at every offset.
+ */
+static void
+hv_test_value_words(void)
+{
+    static const char bad[] = { 0x00, 0x01, 0x08, 0x0b, 0x1f, 0x7f, '\r' };
+    static const char good[] = { ' ', '\t', '!', '~', (char) 0x80, (char) 0xa0,
+        (char) 0xff };
+    char text[128], exp[128], value[32];
+    bool ok_bad, ok_good;
+    const char *got;
+    size_t i, k, n;
+
+    hv_tap_subtest("values scanned by words");
+
+    ok_bad = true;
+    ok_good = true;
+
+    /* offsets 1..21: OWS at the first or the last byte would be trimmed */
+    for (k = 1; k < 22; k++) {
+        for (i = 0; i < sizeof(bad); i++) {
+            memcpy(value, "abcdefghijklmnopqrstuvw", 24);
+            value[k] = bad[i];
+            n = (size_t) snprintf(text, sizeof(text), "GET / HTTP/1.1\r\nX: ");
+            memcpy(text + n, value, 23);
+            n += 23;
+            n += (size_t) snprintf(text + n, sizeof(text) - n, "\r\n\r\n");
+            got = hv_test_parse(text, n);
+            if (strcmp(got, "rc=400") != 0) {
+                hv_tap_diag(
+                    "byte 0x%02x at %zu: %s", (unsigned char) bad[i], k, got);
+                ok_bad = false;
+            }
+        }
+
+        for (i = 0; i < sizeof(good); i++) {
+            memcpy(value, "abcdefghijklmnopqrstuvw", 24);
+            value[k] = good[i];
+            n = (size_t) snprintf(
+                text, sizeof(text), "GET / HTTP/1.1\r\nX: %s\r\n\r\n", value);
+            got = hv_test_parse(text, n);
+            snprintf(exp, sizeof(exp), "V=[%.*s\\x%02x%s]", (int) k, value,
+                (unsigned char) good[i], value + k + 1);
+            if (good[i] == '!' || good[i] == '~' || good[i] == ' ') {
+                snprintf(exp, sizeof(exp), "V=[%s]", value);
+            }
+            if (strstr(got, exp) == NULL) {
+                hv_tap_diag("byte 0x%02x at %zu: %s (want %s)",
+                    (unsigned char) good[i], k, got, exp);
+                ok_good = false;
+            }
+        }
+    }
+
+    T_OK(ok_bad, "control bytes, DEL and a bare CR at every offset: 400");
+    T_OK(ok_good, "SP, HT, '!', '~' and obs-text at every offset pass");
+
+    hv_test_fields("GET / HTTP/1.1\r\nX: a \t \t  \t\r\nY: 12345678  \r\n\r\n",
+        (const char *const[]){ "V=[a] H=[Y] V=[12345678]", NULL },
+        "a run of OWS before the line end is trimmed");
+}
+
+
 /* Long inputs: the parser itself has no length limit (the buffers do). */
 static void
 hv_test_long(void)
@@ -807,6 +873,7 @@ main(void)
     hv_test_request_line_fields();
     hv_test_nul_bytes();
     hv_test_headers();
+    hv_test_value_words();
     hv_test_long();
     hv_test_path();
     hv_test_chunked();
