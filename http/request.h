@@ -52,6 +52,14 @@ typedef struct {
     hv_str_t charset;
     off_t content_length_n;    /* -1: unknown (chunked or close) */
     time_t last_modified_time; /* -1: none */
+    /*
+     * The HTTP date of last_modified_text_time (as hv_http_time() writes
+     * it) from a module that keeps it formatted per file, the open file
+     * cache: the header filter copies it instead of formatting the date
+     * while last_modified_time is still that time.  Empty: none.
+     */
+    hv_str_t last_modified_text;
+    time_t last_modified_text_time;
     hv_http_header_t *location;
     hv_http_header_t *etag;
     hv_http_header_t *content_encoding;

@@ -199,6 +199,7 @@ static int
 hv_static_open(hv_http_request_t *r, const hv_str_t *path, hv_static_file_t *f)
 {
     hv_pool_cleanup_t *cln;
+    unsigned char *validators;
     struct stat st;
     int *fdp, rc;
 
@@ -207,7 +208,8 @@ hv_static_open(hv_http_request_t *r, const hv_str_t *path, hv_static_file_t *f)
     cln = (fdp != NULL)
               ? hv_pool_cleanup_add(r->pool, hv_pool_cleanup_close_fd, fdp)
               : NULL;
-    if (cln == NULL) {
+    validators = hv_pnalloc(r->pool, HV_STATIC_VALIDATORS_LEN);
+    if (cln == NULL || validators == NULL) {
         return 500;
     }
 
@@ -222,6 +224,7 @@ hv_static_open(hv_http_request_t *r, const hv_str_t *path, hv_static_file_t *f)
     f->is_dir = S_ISDIR(st.st_mode);
     f->is_file = S_ISREG(st.st_mode);
     f->data = NULL;
+    hv_static_validators(f, validators);
 
     return HV_OK;
 }

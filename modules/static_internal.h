@@ -26,7 +26,14 @@ typedef struct {
     bool is_dir;
     bool is_file; /* a regular file */
     const unsigned char *data;
+    hv_str_t etag;          /* "\"hex mtime-hex size\"", nginx's form */
+    hv_str_t last_modified; /* mtime as an HTTP date */
 } hv_static_file_t;
+
+/* "\"" hex mtime "-" hex size "\"" */
+#define HV_STATIC_ETAG_LEN (1 + 16 + 1 + 16 + 1)
+/* the ETag, then the date as hv_http_time() writes it (29 bytes + NUL) */
+#define HV_STATIC_VALIDATORS_LEN (HV_STATIC_ETAG_LEN + 30)
 
 /* The open file cache of one open_file_cache directive (static_cache.c). */
 typedef struct hv_static_cache_s hv_static_cache_t;
@@ -69,6 +76,14 @@ int hv_static_cache_get(hv_http_request_t *r, hv_static_cache_t *cache,
 
 /* Closes and frees every entry of cache (a worker about to exit). */
 void hv_static_cache_free(hv_static_cache_t *cache);
+
+/*
+ * Formats f's ETag and Last-Modified (from its mtime and size) into buf,
+ * HV_STATIC_VALIDATORS_LEN bytes, and points f->etag and f->last_modified
+ * at them.  The open file cache does it once per version of a file (a
+ * changed file gets a new entry), an uncached open once per request.
+ */
+void hv_static_validators(hv_static_file_t *f, unsigned char *buf);
 
 /*
  * Sends f as the response to r: 200, or 304/412 for the conditional

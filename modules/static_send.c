@@ -11,8 +11,6 @@
 #include "modules/static_internal.h"
 
 
-/* "\"" hex mtime "-" hex size "\"", nginx's form, so caches agree */
-#define HV_STATIC_ETAG_LEN (1 + 16 + 1 + 16 + 1 + 1)
 /* "bytes " START "-" END "/" SIZE */
 #define HV_STATIC_CRANGE_LEN (6 + 3 * 20 + 2 + 1)
 
@@ -44,6 +42,8 @@ hv_static_send(hv_http_request_t *r, const hv_static_file_t *f)
     r->headers_out.status = HV_HTTP_OK;
     r->headers_out.content_length_n = f->size;
     r->headers_out.last_modified_time = f->mtime;
+    r->headers_out.last_modified_text = f->last_modified;
+    r->headers_out.last_modified_text_time = f->mtime;
     hv_http_set_content_type(r);
 
     if (hv_http_core_loc(r)->etag && hv_static_set_etag(r, f) != HV_OK) {
@@ -95,21 +95,50 @@ hv_static_send(hv_http_request_t *r, const hv_static_file_t *f)
 }
 
 
+/* v in lower-case hex without leading zeros, as "%llx" writes it. */
+static unsigned char *
+hv_static_hex(unsigned char *p, uint64_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned char tmp[16], *t;
+
+    t = tmp + sizeof(tmp);
+
+    do {
+        *--t = (unsigned char) digits[v & 0xf];
+        v >>= 4;
+    } while (v != 0);
+
+    return hv_cpymem(p, t, (size_t) (tmp + sizeof(tmp) - t));
+}
+
+
+void
+hv_static_validators(hv_static_file_t *f, unsigned char *buf)
+{
+    unsigned char *p;
+
+    /* nginx's form, so that caches in front of either agree */
+    p = buf;
+    *p++ = '"';
+    p = hv_static_hex(p, (uint64_t) f->mtime);
+    *p++ = '-';
+    p = hv_static_hex(p, (uint64_t) f->size);
+    *p++ = '"';
+    f->etag.data = buf;
+    f->etag.len = (size_t) (p - buf);
+
+    f->last_modified.data = buf + HV_STATIC_ETAG_LEN;
+    f->last_modified.len =
+        hv_http_time((char *) f->last_modified.data, f->mtime);
+}
+
+
+/* The ETag's value lives as long as f: in the cache entry or the pool. */
 static int
 hv_static_set_etag(hv_http_request_t *r, const hv_static_file_t *f)
 {
-    hv_str_t etag;
-
-    etag.data = hv_pnalloc(r->pool, HV_STATIC_ETAG_LEN);
-    if (etag.data == NULL) {
-        return HV_ERROR;
-    }
-
-    etag.len = (size_t) snprintf((char *) etag.data, HV_STATIC_ETAG_LEN,
-        "\"%llx-%llx\"", (unsigned long long) f->mtime,
-        (unsigned long long) f->size);
-
-    r->headers_out.etag = hv_http_add_header_out(r, "ETag", &etag);
+    r->headers_out.etag = hv_http_add_header_out(r, "ETag", &f->etag);
 
     return r->headers_out.etag != NULL ? HV_OK : HV_ERROR;
 }

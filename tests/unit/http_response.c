@@ -199,6 +199,48 @@ hv_test_fixed_length(void)
 }
 
 
+/* A module's preformatted Last-Modified counts only for its own time. */
+static void
+hv_test_last_modified_text(void)
+{
+    hv_test_t t;
+    hv_str_t body = hv_string("x");
+
+    hv_tap_subtest("Last-Modified text from a module");
+
+    hv_test_init(&t, HV_HTTP_VERSION_11, HV_HTTP_GET);
+    t.r->headers_out.last_modified_time = 784111777;
+    t.r->headers_out.last_modified_text_time = 784111777;
+    /* not a date, to tell the text from a formatted time */
+    hv_str_set(&t.r->headers_out.last_modified_text, "(the module's text)");
+    (void) hv_http_send_response(t.r, 200, NULL, &body);
+    T_OK(strstr(hv_test_output(),
+             "\r\nLast-Modified: (the module's text)\r\n") != NULL,
+        "the text of the same time is written as it is");
+    hv_test_done(&t);
+
+    hv_test_init(&t, HV_HTTP_VERSION_11, HV_HTTP_GET);
+    t.r->headers_out.last_modified_time = 784111778;
+    t.r->headers_out.last_modified_text_time = 784111777;
+    hv_str_set(
+        &t.r->headers_out.last_modified_text, "Sun, 06 Nov 1994 08:49:37 GMT");
+    (void) hv_http_send_response(t.r, 200, NULL, &body);
+    T_OK(strstr(hv_test_output(),
+             "\r\nLast-Modified: Sun, 06 Nov 1994 08:49:38 GMT\r\n") != NULL,
+        "a time changed since: the time is formatted, the text ignored");
+    hv_test_done(&t);
+
+    hv_test_init(&t, HV_HTTP_VERSION_11, HV_HTTP_GET);
+    t.r->headers_out.last_modified_text_time = 784111777;
+    hv_str_set(
+        &t.r->headers_out.last_modified_text, "Sun, 06 Nov 1994 08:49:37 GMT");
+    (void) hv_http_send_response(t.r, 200, NULL, &body);
+    T_OK(strstr(hv_test_output(), "Last-Modified") == NULL,
+        "no time: no Last-Modified");
+    hv_test_done(&t);
+}
+
+
 static void
 hv_test_unknown_length(void)
 {
@@ -448,6 +490,7 @@ main(void)
     }
 
     hv_test_fixed_length();
+    hv_test_last_modified_text();
     hv_test_unknown_length();
     hv_test_no_body_statuses();
     hv_test_fields();
