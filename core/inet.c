@@ -3,7 +3,7 @@
  *
  * Names are resolved once, while the configuration is read, with
  * getaddrinfo(); nothing here runs on the request path except the
- * printing helpers.
+ * printing helpers, which run once per accepted connection.
  */
 #include "core/core.h"
 
@@ -221,6 +221,39 @@ hv_inet_parse_listen(const hv_str_t *text, int default_port,
 }
 
 
+/*
+ * "a.b.c.d" into p (room for 15 bytes); returns the end.  glibc's
+ * inet_ntop() formats IPv4 with sprintf(): with snprintf() for the port
+ * that was ~1,900 instructions per accepted connection, a fifth of a
+ * connection-per-request 1 KB response (callgrind).
+ */
+static char *
+hv_inet_ntop4(const unsigned char *octet, char *p)
+{
+    unsigned i, v;
+
+    for (i = 0; i < 4; i++) {
+        v = octet[i];
+
+        if (v >= 100) {
+            *p++ = (char) ('0' + v / 100);
+            v %= 100;
+            *p++ = (char) ('0' + v / 10);
+        } else if (v >= 10) {
+            *p++ = (char) ('0' + v / 10);
+        }
+
+        *p++ = (char) ('0' + v % 10);
+
+        if (i < 3) {
+            *p++ = '.';
+        }
+    }
+
+    return p;
+}
+
+
 size_t
 hv_inet_ntop(const struct sockaddr *sa, bool with_port, char *buf, size_t len)
 {
@@ -229,15 +262,20 @@ hv_inet_ntop(const struct sockaddr *sa, bool with_port, char *buf, size_t len)
     const struct sockaddr_in *sin;
     const struct sockaddr_in6 *sin6;
     const struct sockaddr_un *sun;
+    char *p;
     int n;
 
     switch (sa->sa_family) {
         case AF_INET:
             sin = (const struct sockaddr_in *) (const void *) sa;
-            inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
-            n = with_port ? snprintf(text, sizeof(text), "%s:%u", a,
-                                (unsigned) ntohs(sin->sin_port))
-                          : snprintf(text, sizeof(text), "%s", a);
+            p = hv_inet_ntop4(
+                (const unsigned char *) &sin->sin_addr.s_addr, text);
+            if (with_port) {
+                *p++ = ':';
+                p = (char *) hv_sprint_uint(
+                    (unsigned char *) p, ntohs(sin->sin_port));
+            }
+            n = (int) (p - text);
             break;
 
         case AF_INET6:

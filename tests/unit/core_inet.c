@@ -145,6 +145,28 @@ hv_test_print(void)
         "len 0 writes nothing");
     T_IS_INT(hv_inet_port((struct sockaddr *) &sin), 8080, "IPv4 port");
 
+    /* hive formats IPv4 itself: every octet width, and ports 1 and 65535 */
+    {
+        static const char *const addrs[] = { "0.0.0.0", "255.255.255.255",
+            "9.10.99.100", "127.0.0.1", "10.200.1.249" };
+        static const unsigned ports[] = { 1, 65535, 80, 10000, 443 };
+        char want[HV_SOCKADDR_STRLEN];
+        size_t i;
+
+        for (i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+            inet_pton(AF_INET, addrs[i], &sin.sin_addr);
+            sin.sin_port = htons((uint16_t) ports[i]);
+            snprintf(want, sizeof(want), "%s:%u", addrs[i], ports[i]);
+            n = hv_inet_ntop((struct sockaddr *) &sin, true, buf, sizeof(buf));
+            T_IS_STR(buf, want, "IPv4 %s with port", addrs[i]);
+            T_IS_INT(n, strlen(want), "its length");
+            hv_inet_ntop((struct sockaddr *) &sin, false, buf, sizeof(buf));
+            T_IS_STR(buf, addrs[i], "IPv4 %s without port", addrs[i]);
+        }
+        inet_pton(AF_INET, "192.168.1.20", &sin.sin_addr);
+        sin.sin_port = htons(8080);
+    }
+
     memset(&sin6, 0, sizeof(sin6));
     sin6.sin6_family = AF_INET6;
     sin6.sin6_port = htons(443);
