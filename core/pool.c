@@ -300,11 +300,38 @@ hv_pool_alloc_small(hv_pool_t *pool, size_t size, bool align)
 }
 
 
-static void *
-hv_pool_alloc_large(hv_pool_t *pool, size_t size)
+/* Remembers p in the large list, in a slot freed nearby or a new one. */
+static int
+hv_pool_add_large(hv_pool_t *pool, void *p)
 {
     hv_pool_large_t *l;
     hv_uint_t n;
+
+    /* Reuse a slot freed by hv_pool_detach_large(), looking only nearby. */
+    n = 0;
+    for (l = pool->large; l != NULL && n < 4; l = l->next, n++) {
+        if (l->alloc == NULL) {
+            l->alloc = p;
+            return HV_OK;
+        }
+    }
+
+    l = hv_pool_alloc_small(pool, sizeof(hv_pool_large_t), true);
+    if (l == NULL) {
+        return HV_ERROR;
+    }
+
+    l->alloc = p;
+    l->next = pool->large;
+    pool->large = l;
+
+    return HV_OK;
+}
+
+
+static void *
+hv_pool_alloc_large(hv_pool_t *pool, size_t size)
+{
     void *p;
 
     p = hv_pool_malloc(pool, size);
@@ -312,24 +339,10 @@ hv_pool_alloc_large(hv_pool_t *pool, size_t size)
         return NULL;
     }
 
-    /* Reuse a slot freed by hv_pool_free_large(), looking only nearby. */
-    n = 0;
-    for (l = pool->large; l != NULL && n < 4; l = l->next, n++) {
-        if (l->alloc == NULL) {
-            l->alloc = p;
-            return p;
-        }
-    }
-
-    l = hv_pool_alloc_small(pool, sizeof(hv_pool_large_t), true);
-    if (l == NULL) {
+    if (hv_pool_add_large(pool, p) != HV_OK) {
         free(p);
         return NULL;
     }
-
-    l->alloc = p;
-    l->next = pool->large;
-    pool->large = l;
 
     return p;
 }
@@ -424,6 +437,19 @@ hv_pstrdup(hv_pool_t *pool, const void *src, size_t n)
 int
 hv_pool_free_large(hv_pool_t *pool, void *p)
 {
+    if (hv_pool_detach_large(pool, p) != HV_OK) {
+        return HV_DECLINED;
+    }
+
+    hv_pool_free_detached(p);
+
+    return HV_OK;
+}
+
+
+int
+hv_pool_detach_large(hv_pool_t *pool, void *p)
+{
 #ifdef HV_DEBUG_POOL
     hv_pool_dbg_t **pd, *d;
 
@@ -431,7 +457,7 @@ hv_pool_free_large(hv_pool_t *pool, void *p)
         d = *pd;
         if ((unsigned char *) d + HV_POOL_DBG_HDR == p && d->large) {
             *pd = d->next;
-            free(d);
+            d->next = NULL;
             return HV_OK;
         }
     }
@@ -440,7 +466,7 @@ hv_pool_free_large(hv_pool_t *pool, void *p)
 
     for (l = pool->large; l != NULL; l = l->next) {
         if (l->alloc == p && p != NULL) {
-            free(p);
+            /* the slot stays for the next large allocation or attach */
             l->alloc = NULL;
             return HV_OK;
         }
@@ -448,6 +474,36 @@ hv_pool_free_large(hv_pool_t *pool, void *p)
 #endif
 
     return HV_DECLINED;
+}
+
+
+int
+hv_pool_attach_large(hv_pool_t *pool, void *p)
+{
+#ifdef HV_DEBUG_POOL
+    hv_pool_dbg_t *d =
+        (hv_pool_dbg_t *) ((unsigned char *) p - HV_POOL_DBG_HDR);
+
+    d->next = pool->dbg;
+    pool->dbg = d;
+
+    return HV_OK;
+#else
+    return hv_pool_add_large(pool, p);
+#endif
+}
+
+
+void
+hv_pool_free_detached(void *p)
+{
+#ifdef HV_DEBUG_POOL
+    if (p != NULL) {
+        free((unsigned char *) p - HV_POOL_DBG_HDR);
+    }
+#else
+    free(p);
+#endif
 }
 
 

@@ -64,6 +64,20 @@ unsigned char *hv_pstrdup(hv_pool_t *pool, const void *src, size_t n);
 int hv_pool_free_large(hv_pool_t *pool, void *p);
 
 /*
+ * Takes the large allocation p out of pool without freeing it (a worker's
+ * cache of idle read buffers): the caller owns it until it gives it to
+ * hv_pool_attach_large() or hv_pool_free_detached().  HV_OK, or
+ * HV_DECLINED if p is not a large allocation of this pool.
+ */
+int hv_pool_detach_large(hv_pool_t *pool, void *p);
+
+/* Makes detached p a large allocation of pool again (freed with it). */
+int hv_pool_attach_large(hv_pool_t *pool, void *p);
+
+/* Frees detached p that no pool took back. */
+void hv_pool_free_detached(void *p);
+
+/*
  * Registers a cleanup to run when the pool is destroyed or reset.  The
  * returned object has handler and data set from the arguments; NULL on
  * failure.

@@ -32,8 +32,8 @@
 #endif
 
 
-static int hv_chain_to_iovec(
-    hv_chain_t *in, off_t limit, struct iovec *iov, size_t *total);
+static int hv_chain_to_iovec(hv_chain_t *in, off_t limit, struct iovec *iov,
+    size_t *total, hv_chain_t **stop);
 static hv_chain_t *hv_send_iovecs(
     hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent);
 static int hv_send_failed(hv_connection_t *c, const char *text);
@@ -169,7 +169,10 @@ hv_send_chain(hv_connection_t *c, hv_chain_t *in, off_t limit)
     }
 
     for (;;) {
-        in = hv_chain_skip_empty(in);
+        /* hv_chain_skip_empty() without the call: twice per response */
+        while (in != NULL && hv_buf_size(in->buf) == 0) {
+            in = in->next;
+        }
 
         if (in == NULL || limit == 0 || !c->write->ready) {
             return in;
@@ -195,10 +198,12 @@ hv_send_chain(hv_connection_t *c, hv_chain_t *in, off_t limit)
 
 /*
  * Fills iov from the memory buffers at the head of the chain, up to limit
- * bytes; returns the number of iovecs and the byte count in *total.
+ * bytes; returns the number of iovecs and the byte count in *total, and
+ * in *stop the first link not taken whole (NULL: all were).
  */
 static int
-hv_chain_to_iovec(hv_chain_t *in, off_t limit, struct iovec *iov, size_t *total)
+hv_chain_to_iovec(hv_chain_t *in, off_t limit, struct iovec *iov, size_t *total,
+    hv_chain_t **stop)
 {
     hv_chain_t *cl;
     size_t size;
@@ -217,7 +222,15 @@ hv_chain_to_iovec(hv_chain_t *in, off_t limit, struct iovec *iov, size_t *total)
             continue;
         }
 
-        size = (size_t) hv_min((off_t) size, limit - (off_t) *total);
+        if ((off_t) size > limit - (off_t) *total) {
+            /* this one goes out in part: it stays the head */
+            size = (size_t) (limit - (off_t) *total);
+            iov[n].iov_base = cl->buf->pos;
+            iov[n].iov_len = size;
+            *total += size;
+            *stop = cl;
+            return n + 1;
+        }
 
         /* contiguous memory (a split buffer) goes out as one iovec */
         if (n > 0 &&
@@ -233,6 +246,8 @@ hv_chain_to_iovec(hv_chain_t *in, off_t limit, struct iovec *iov, size_t *total)
         *total += size;
     }
 
+    *stop = cl;
+
     return n;
 }
 
@@ -242,12 +257,13 @@ hv_send_iovecs(hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent)
 {
     struct iovec iov[HV_IOVS];
     struct msghdr msg;
+    hv_chain_t *stop, *cl;
     size_t total;
     ssize_t rc;
 
     memset(&msg, 0, sizeof(struct msghdr));
     msg.msg_iov = iov;
-    msg.msg_iovlen = (size_t) hv_chain_to_iovec(in, limit, iov, &total);
+    msg.msg_iovlen = (size_t) hv_chain_to_iovec(in, limit, iov, &total, &stop);
 
     for (;;) {
         /* sendmsg() is writev() that can say MSG_NOSIGNAL */
@@ -272,7 +288,16 @@ hv_send_iovecs(hv_connection_t *c, hv_chain_t *in, off_t limit, off_t *sent)
 
     *sent = rc;
 
-    return hv_chain_advance(in, rc);
+    if ((size_t) rc < total || (stop != NULL && !stop->buf->in_file)) {
+        return hv_chain_advance(in, rc);
+    }
+
+    /* all taken whole and all sent (the usual case): no byte counting */
+    for (cl = in; cl != stop; cl = cl->next) {
+        cl->buf->pos = cl->buf->last;
+    }
+
+    return stop;
 }
 
 

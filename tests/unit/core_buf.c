@@ -43,6 +43,35 @@ main(void)
     T_IS_INT(hv_chain_size(cl), 1004, "chain size sums both kinds");
     T_IS_INT(hv_chain_size(NULL), 0, "empty chain");
 
+    hv_tap_subtest("fields set on reused pool memory");
+
+    /* the constructors must not rely on zeroed memory */
+    hv_pool_reset(pool);
+    memset(hv_palloc(pool, 512), 0xff, 512);
+    hv_pool_reset(pool);
+
+    b = hv_buf_create(pool, 10);
+    T_OK(b != NULL && b->start == b->pos && b->last == b->pos &&
+             b->end == b->start + 10,
+        "create: pointers");
+    T_OK(b->fd == -1 && b->file_pos == 0 && b->file_last == 0 && !b->in_file &&
+             !b->last_buf && !b->flush,
+        "create: the rest clear");
+    memset(b->start, 'x', 10);
+    T_OK(b->fd == -1 && !b->in_file && !b->last_buf,
+        "the bytes do not overlap the descriptor");
+
+    f = hv_buf_calloc(pool);
+    T_OK(f != NULL && f->pos == NULL && f->last == NULL && f->start == NULL &&
+             f->end == NULL && f->fd == -1 && f->file_pos == 0 &&
+             f->file_last == 0 && !f->in_file && !f->last_buf && !f->flush,
+        "calloc: every field");
+
+    b = hv_buf_create(pool, 4000);
+    T_OK(b != NULL && b->end - b->start == 4000, "larger than a block");
+    memset(b->start, 'y', 4000);
+    T_OK(b->fd == -1 && !b->in_file, "its bytes are its own");
+
     hv_pool_destroy(pool);
 
     return hv_tap_done();

@@ -176,6 +176,74 @@ hv_test_large(void)
 }
 
 
+/*
+ * A large allocation moved between pools (the worker's cache of idle
+ * read buffers): detach keeps the bytes, attach makes another pool free
+ * them, and a keep-alive cycle of detach and attach adds no slots.
+ */
+static void
+hv_test_detach(void)
+{
+    hv_pool_t *a, *b;
+    unsigned char *buf, *small, *p;
+    int i, local;
+
+    hv_tap_subtest("detach and attach large allocations");
+
+    a = hv_pool_create(512, NULL);
+    b = hv_pool_create(512, NULL);
+
+    buf = hv_pnalloc(a, 1024);
+    T_OK(buf != NULL, "a 1 KB buffer from a 512-byte pool is large");
+    hv_test_fill(buf, 1024, 5);
+
+    small = hv_palloc(a, 16);
+    T_IS_INT(hv_pool_detach_large(a, small), HV_DECLINED,
+        "detach declines a small allocation");
+    T_IS_INT(hv_pool_detach_large(a, &local), HV_DECLINED,
+        "detach declines a foreign pointer");
+
+    T_IS_INT(hv_pool_detach_large(a, buf), HV_OK, "detach");
+    T_IS_INT(
+        hv_pool_detach_large(a, buf), HV_DECLINED, "the pool no longer has it");
+    T_IS_INT(hv_pool_free_large(a, buf), HV_DECLINED, "nor frees it");
+
+    /* a is destroyed with the buffer detached: it must survive */
+    hv_pool_destroy(a);
+    T_OK(hv_test_check(buf, 1024, 5), "the bytes outlive the old pool");
+
+    T_IS_INT(hv_pool_attach_large(b, buf), HV_OK, "attach to another pool");
+    T_IS_INT(hv_pool_detach_large(b, buf), HV_OK, "it is the pool's now");
+    T_IS_INT(hv_pool_attach_large(b, buf), HV_OK, "and again");
+
+    /* many idle/wake cycles: the freed slot is reused each time */
+    p = hv_palloc(b, 1);
+    for (i = 0; i < 1000; i++) {
+        if (hv_pool_detach_large(b, buf) != HV_OK ||
+            hv_pool_attach_large(b, buf) != HV_OK) {
+            break;
+        }
+    }
+    T_IS_INT(i, 1000, "1000 cycles of detach and attach");
+#ifndef HV_DEBUG_POOL
+    T_OK(hv_palloc(b, 1) == p + 16, "without using the pool's memory");
+#else
+    (void) p;
+#endif
+
+    T_IS_INT(hv_pool_free_large(b, buf), HV_OK, "freed as a large one");
+
+    buf = hv_pnalloc(b, 2048);
+    T_OK(buf != NULL && hv_pool_detach_large(b, buf) == HV_OK,
+        "another, detached");
+    hv_pool_free_detached(buf);
+    hv_pool_free_detached(NULL);
+    T_OK(1, "free_detached frees it (the sanitizer build checks)");
+
+    hv_pool_destroy(b);
+}
+
+
 static void
 hv_test_cleanups(void)
 {
@@ -287,6 +355,7 @@ main(void)
     hv_test_sizes();
     hv_test_small_pools();
     hv_test_large();
+    hv_test_detach();
     hv_test_cleanups();
     hv_test_close_fd();
     hv_test_reset();

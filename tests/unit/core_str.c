@@ -80,6 +80,49 @@ hv_test_compare(void)
 }
 
 
+/*
+ * hv_strlow() works on words of eight and four bytes: every byte value
+ * at every offset of every length up to 20 (words, half words and the
+ * bytes after them), next to neighbours that could disturb it, copied
+ * and in place, against hv_tolower().
+ */
+static void
+hv_test_strlow_words(void)
+{
+    static const unsigned char fill[] = "AZaz@[`{\x80\xc1\xdaM\xff\x7f\x00.";
+    unsigned char src[24], dst[24], exp[24];
+    size_t n, k, i, failed;
+    unsigned c;
+
+    failed = 0;
+
+    for (n = 1; n <= 20; n++) {
+        for (k = 0; k < n; k++) {
+            for (c = 0; c < 256; c++) {
+                for (i = 0; i < n; i++) {
+                    src[i] = fill[(i + c) % (sizeof(fill) - 1)];
+                }
+                src[k] = (unsigned char) c;
+                for (i = 0; i < n; i++) {
+                    exp[i] = (unsigned char) hv_tolower(src[i]);
+                }
+                memset(dst, 0xee, sizeof(dst));
+                hv_strlow(dst, src, n);
+                if (memcmp(dst, exp, n) != 0 || dst[n] != 0xee) {
+                    failed++;
+                }
+                hv_strlow(src, src, n);
+                if (memcmp(src, exp, n) != 0) {
+                    failed++;
+                }
+            }
+        }
+    }
+
+    T_IS_INT(failed, 0, "every byte at every offset of 1..20 bytes");
+}
+
+
 static void
 hv_test_strlow(void)
 {
@@ -98,6 +141,8 @@ hv_test_strlow(void)
 
     T_IS_INT(hv_tolower('\xc4'), '\xc4', "non-ASCII bytes untouched");
     T_IS_INT(hv_toupper('q'), 'Q', "toupper");
+
+    hv_test_strlow_words();
 }
 
 
@@ -150,6 +195,48 @@ hv_test_hextoi_cases(void)
 }
 
 
+/*
+ * Every digit count and both sides of each power of ten (9/10, 99/100,
+ * 999/1000: where the two-digit steps change) against snprintf().
+ */
+static void
+hv_test_sprint_edges(void)
+{
+    unsigned char buf[32], *end;
+    char want[32];
+    uint64_t p, v;
+    int bad, d, n;
+
+    bad = 0;
+    p = 1;
+
+    for (d = 1; d <= 20; d++) {
+        for (v = p - (p > 1); v <= p + 1; v++) {
+            memset(buf, '#', sizeof(buf));
+            end = hv_sprint_uint(buf, v);
+            n = snprintf(want, sizeof(want), "%llu", (unsigned long long) v);
+            if (end - buf != n || memcmp(buf, want, (size_t) n) != 0 ||
+                buf[n] != '#') {
+                bad++;
+                hv_tap_diag("%s printed as %.*s", want, (int) (end - buf),
+                    (char *) buf);
+            }
+        }
+        p = d < 20 ? p * 10 : p;
+    }
+
+    for (v = 0; v < 100000; v += 7) {
+        end = hv_sprint_uint(buf, v);
+        n = snprintf(want, sizeof(want), "%llu", (unsigned long long) v);
+        if (end - buf != n || memcmp(buf, want, (size_t) n) != 0) {
+            bad++;
+        }
+    }
+
+    T_IS_INT(bad, 0, "powers of ten +-1 and 0..99999 step 7 as snprintf");
+}
+
+
 static void
 hv_test_sprint(void)
 {
@@ -173,6 +260,8 @@ hv_test_sprint(void)
 
     end = hv_cpymem(buf, NULL, 0);
     T_OK(end == buf, "cpymem of 0 bytes accepts NULL");
+
+    hv_test_sprint_edges();
 }
 
 

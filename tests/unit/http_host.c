@@ -46,6 +46,15 @@ hv_test_verdicts(hv_http_request_t *r)
         { "a]", NULL },
         { "a:8x", NULL },
         { "a:80:80", NULL },
+        { "a:", "a" },
+        { "a.:1", "a" },
+        { "1.2.3.4:", "1.2.3.4" },
+        { "a.b..:80", NULL },
+        { "a:1.2", NULL },
+        { "a:12345678x", NULL },
+        { "[::1]:8a", NULL },
+        { "[a:b]:", "[a:b]" },
+        { "-.-", "-.-" },
     };
     char got[64];
     hv_str_t host, out;
@@ -72,6 +81,56 @@ hv_test_verdicts(hv_http_request_t *r)
             "\"%s\" names \"%s\" (got %d \"%s\")", cases[i].in, cases[i].out,
             rc, got);
     }
+}
+
+
+/*
+ * Every byte between two letters: the ones that need a look go through
+ * a table of the 256 bytes, so each must get its own verdict.
+ */
+static void
+hv_test_every_byte(hv_http_request_t *r)
+{
+    unsigned char in[3];
+    char exp[4], got[16];
+    hv_str_t host, out;
+    bool refused;
+    size_t failed;
+    unsigned c;
+    int rc;
+
+    hv_tap_subtest("every byte inside a name");
+
+    failed = 0;
+
+    for (c = 0; c < 256; c++) {
+        in[0] = 'a';
+        in[1] = (unsigned char) c;
+        in[2] = 'b';
+        host.data = in;
+        host.len = 3;
+        out.data = NULL;
+        out.len = 0;
+
+        /* ':' is refused too: "b" is not a port */
+        refused = c <= 0x20 || c == 0x7f || c == '/' || c == '\\' || c == '[' ||
+                  c == ']' || c == ':';
+        snprintf(exp, sizeof(exp), "a%cb",
+            c >= 'A' && c <= 'Z' ? (int) (c | 0x20) : (int) c);
+
+        rc = hv_http_validate_host(r, &host, &out);
+
+        if (refused ? rc != HV_DECLINED
+                    : rc != HV_OK || out.len != 3 ||
+                          memcmp(out.data, exp, 3) != 0) {
+            snprintf(got, sizeof(got), "%.*s", (int) hv_min(out.len, 8),
+                out.data != NULL ? (char *) out.data : "");
+            hv_tap_diag("byte 0x%02x: rc %d \"%s\"", c, rc, got);
+            failed++;
+        }
+    }
+
+    T_IS_INT(failed, 0, "each of the 256 bytes gets its verdict");
 }
 
 
@@ -109,6 +168,7 @@ main(void)
     T_OK(r.pool != NULL, "a request pool");
 
     hv_test_verdicts(&r);
+    hv_test_every_byte(&r);
     hv_test_in_place(&r);
 
     hv_pool_destroy(r.pool);

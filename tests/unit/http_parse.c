@@ -383,6 +383,65 @@ hv_test_request_line_matrix(void)
 }
 
 
+/* Each method by its exact bytes; one byte off is an unknown method. */
+static void
+hv_test_methods(void)
+{
+    static const struct {
+        const char *name;
+        hv_uint_t method;
+    } cases[] = {
+        { "GET", HV_HTTP_GET },
+        { "HEAD", HV_HTTP_HEAD },
+        { "POST", HV_HTTP_POST },
+        { "PUT", HV_HTTP_PUT },
+        { "DELETE", HV_HTTP_DELETE },
+        { "OPTIONS", HV_HTTP_OPTIONS },
+        { "PATCH", HV_HTTP_PATCH },
+        { "TRACE", HV_HTTP_TRACE },
+        { "CONNECT", HV_HTTP_CONNECT },
+    };
+    char text[64], name[16], exp[32];
+    const char *got;
+    size_t i, k, failed;
+
+    hv_tap_subtest("methods");
+
+    failed = 0;
+
+    for (i = 0; i < hv_nelems(cases); i++) {
+        snprintf(text, sizeof(text), "%s / HTTP/1.1\r\n\r\n", cases[i].name);
+        snprintf(exp, sizeof(exp), "m=%lu ", (unsigned long) cases[i].method);
+        got = hv_test_parse(text, strlen(text));
+        if (strstr(got, exp) == NULL) {
+            hv_tap_diag("%s: %s", cases[i].name, got);
+            failed++;
+        }
+
+        /* every byte changed in turn, one byte more, one byte less */
+        for (k = 0; k <= strlen(cases[i].name) + 1; k++) {
+            snprintf(name, sizeof(name), "%s", cases[i].name);
+            if (k < strlen(name)) {
+                name[k] = (char) (name[k] == 'X' ? 'Y' : 'X');
+            } else if (k == strlen(name)) {
+                name[k] = 'S';
+                name[k + 1] = '\0';
+            } else {
+                name[strlen(name) - 1] = '\0';
+            }
+            snprintf(text, sizeof(text), "%s / HTTP/1.1\r\n\r\n", name);
+            got = hv_test_parse(text, strlen(text));
+            if (strstr(got, "m=1 ") == NULL) {
+                hv_tap_diag("%s: %s", name, got);
+                failed++;
+            }
+        }
+    }
+
+    T_IS_INT(failed, 0, "each method by its bytes, near misses unknown");
+}
+
+
 static void
 hv_test_request_line_fields(void)
 {
@@ -457,6 +516,16 @@ hv_test_request_line_fields(void)
     hv_test_verdict("GET / HTTP/1.1\r\n", "rc=again",
         "a request line alone needs the header");
     hv_test_verdict("GET / HTTP/1", "rc=again", "a partial request line");
+    hv_test_verdict(
+        "GET / HTTP/1,1\r\n\r\n", "rc=400", "a comma in the version");
+    hv_test_verdict(
+        "GET / HTTX/1.1\r\n\r\n", "rc=400", "a wrong protocol name");
+    hv_test_verdict(
+        "GET / HTTP/1.1x\r\n\r\n", "rc=400", "a byte after the version");
+    hv_test_verdict("GET / HTTP/1.1\r\rHost: x\r\n\r\n", "rc=400",
+        "CR, CR after the version");
+    hv_test_verdict("GET / HTTP/1.1\r\nHost: x\r\r\n", "rc=400",
+        "CR, CR on the empty line");
     hv_test_verdict("", "rc=again", "nothing at all");
 }
 
@@ -484,6 +553,52 @@ hv_test_nul_bytes(void)
     T_IS_STR(got, "rc=400", "NUL in a field value");
     got = hv_test_parse(name, sizeof(name) - 1);
     T_IS_STR(got, "rc=400", "NUL in a field name");
+}
+
+
+/* Every byte in a field name and in a method: tchar or 400 (RFC 9110). */
+static void
+hv_test_name_bytes(void)
+{
+    static const char tchars[] = "!#$%&'*+-.^_`|~0123456789"
+                                 "abcdefghijklmnopqrstuvwxyz"
+                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    char text[64], exp[16];
+    const char *got;
+    size_t n, failed;
+    unsigned c;
+    bool tchar;
+
+    failed = 0;
+
+    for (c = 0; c < 256; c++) {
+        tchar = c != 0 && strchr(tchars, (int) c) != NULL;
+
+        n = (size_t) snprintf(text, sizeof(text), "GET / HTTP/1.1\r\nA");
+        text[n++] = (char) c;
+        n += (size_t) snprintf(text + n, sizeof(text) - n, "b: x\r\n\r\n");
+        got = hv_test_parse(text, n);
+        /* "A:b: x" is a field "A" */
+        snprintf(
+            exp, sizeof(exp), "%s", tchar || c == ':' ? "rc=0 " : "rc=400");
+        if (strncmp(got, exp, strlen(exp)) != 0) {
+            hv_tap_diag("name byte 0x%02x: %s", c, got);
+            failed++;
+        }
+
+        n = (size_t) snprintf(text, sizeof(text), "G");
+        text[n++] = (char) c;
+        n += (size_t) snprintf(
+            text + n, sizeof(text) - n, "T / HTTP/1.1\r\n\r\n");
+        got = hv_test_parse(text, n);
+        snprintf(exp, sizeof(exp), "%s", tchar ? "rc=0 " : "rc=400");
+        if (strncmp(got, exp, strlen(exp)) != 0) {
+            hv_tap_diag("method byte 0x%02x: %s", c, got);
+            failed++;
+        }
+    }
+
+    T_IS_INT(failed, 0, "each of the 256 bytes in a name and a method");
 }
 
 
@@ -547,6 +662,8 @@ hv_test_headers(void)
         "GET / HTTP/1.1\r\nX\xc3\xa9: a\r\n\r\n", "rc=400", "a non-ASCII name");
     hv_test_verdict("GET / HTTP/1.1\r\nX: a\r\n", "rc=again",
         "the header is not finished without the empty line");
+
+    hv_test_name_bytes();
 }
 
 
@@ -609,6 +726,36 @@ hv_test_value_words(void)
 
     T_OK(ok_bad, "control bytes, DEL and a bare CR at every offset: 400");
     T_OK(ok_good, "SP, HT, '!', '~' and obs-text at every offset pass");
+
+    /*
+     * An HT (or obs-text, whose bytes could disturb the flags of the
+     * bytes after them) right before a bad byte in the same word: the
+     * scan must go on after the HT and find the bad byte.
+     */
+    ok_bad = true;
+    for (k = 1; k < 21; k++) {
+        for (i = 0; i < sizeof(bad); i++) {
+            memcpy(value, "abcdefghijklmnopqrstuvw", 24);
+            value[k] = (k % 2) ? '\t' : (char) 0xff;
+            value[k + 1] = bad[i];
+            n = (size_t) snprintf(text, sizeof(text), "GET / HTTP/1.1\r\nX: ");
+            memcpy(text + n, value, 23);
+            n += 23;
+            n += (size_t) snprintf(text + n, sizeof(text) - n, "\r\n\r\n");
+            got = hv_test_parse(text, n);
+            if (strcmp(got, "rc=400") != 0) {
+                hv_tap_diag("0x%02x, 0x%02x at %zu: %s",
+                    (unsigned char) value[k], (unsigned char) bad[i], k, got);
+                ok_bad = false;
+            }
+        }
+    }
+    T_OK(ok_bad, "a bad byte right after HT or obs-text in a word: 400");
+
+    hv_test_fields("GET / HTTP/1.1\r\nX: a\tb\tc\td\te\tf\tg\th\ti\r\n\r\n",
+        (const char *const[]){
+            "V=[a\\x09b\\x09c\\x09d\\x09e\\x09f\\x09g\\x09h\\x09i]", NULL },
+        "several HTs in one word");
 
     hv_test_fields("GET / HTTP/1.1\r\nX: a \t \t  \t\r\nY: 12345678  \r\n\r\n",
         (const char *const[]){ "V=[a] H=[Y] V=[12345678]", NULL },
@@ -870,6 +1017,7 @@ int
 main(void)
 {
     hv_test_request_line_matrix();
+    hv_test_methods();
     hv_test_request_line_fields();
     hv_test_nul_bytes();
     hv_test_headers();

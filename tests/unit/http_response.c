@@ -350,6 +350,72 @@ hv_test_fields(void)
 }
 
 
+/*
+ * A control byte at each place of values of 1 to 24 bytes (the word
+ * test in response.c reads eight at a time and then the last eight):
+ * always escaped, and bytes from 0x20 up (UTF-8 too) never.
+ */
+static void
+hv_test_field_escapes(void)
+{
+    static const unsigned char ctl[] = { 0x00, 0x01, 0x0a, 0x1f, 0x7f };
+    unsigned char value[32];
+    char want[128], *p;
+    hv_str_t v;
+    hv_test_t t;
+    size_t len, i, k, j;
+    int bad, plain;
+
+    hv_tap_subtest("control bytes anywhere in a field");
+
+    bad = 0;
+    plain = 0;
+
+    for (len = 1; len <= 24; len++) {
+        for (i = 0; i <= len; i++) {
+            for (k = 0; k < sizeof(ctl); k++) {
+                /* i == len: no control byte, only 0x20, 0x80 and 0xc3 */
+                for (j = 0; j < len; j++) {
+                    value[j] = (unsigned char) "a \x80\xc3\x7e"[j % 5];
+                }
+                if (i < len) {
+                    value[i] = ctl[k];
+                }
+
+                hv_test_init(&t, HV_HTTP_VERSION_11, HV_HTTP_GET);
+                v.data = hv_pstrdup(t.pool, value, len);
+                v.len = len;
+                (void) hv_http_add_header_out(t.r, "X", &v);
+                (void) hv_http_send_response(t.r, 200, NULL, NULL);
+
+                p = want + snprintf(want, sizeof(want), "\r\nX: ");
+                for (j = 0; j < len; j++) {
+                    if (value[j] < 0x20 || value[j] == 0x7f) {
+                        p += snprintf(p, 4, "%%%02X", value[j]);
+                    } else {
+                        *p++ = (char) value[j];
+                    }
+                }
+                memcpy(p, "\r\n\r\n", 5);
+
+                if (memmem(hv_test_sent, hv_test_sent_len, want,
+                        (size_t) (p + 4 - want)) == NULL) {
+                    bad++;
+                    hv_tap_diag("length %zu, byte %02x at %zu", len,
+                        i < len ? ctl[k] : 0, i);
+                }
+                plain += i == len &&
+                         memmem(hv_test_sent, hv_test_sent_len, "%", 1) == NULL;
+                hv_test_done(&t);
+            }
+        }
+    }
+
+    T_IS_INT(bad, 0, "every control byte escaped, nothing else");
+    T_IS_INT(plain, 24 * (int) sizeof(ctl), "no %% without a control byte");
+}
+
+
 static void
 hv_test_error_pages(void)
 {
@@ -494,6 +560,7 @@ main(void)
     hv_test_unknown_length();
     hv_test_no_body_statuses();
     hv_test_fields();
+    hv_test_field_escapes();
     hv_test_error_pages();
     hv_test_status_lines();
     hv_test_full_socket();
