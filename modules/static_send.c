@@ -269,8 +269,11 @@ hv_static_if_range(hv_http_request_t *r, const hv_static_file_t *f)
             continue;
         }
 
+        /* an entity-tag is "..." or W/"..."; anything else is a date (a
+         * date may start with 'W' too: Wed) */
         if (h[i].value.len > 0 && h[i].value.data[0] != '"' &&
-            h[i].value.data[0] != 'W') {
+            !(h[i].value.len > 1 && h[i].value.data[0] == 'W' &&
+                h[i].value.data[1] == '/')) {
             return hv_static_date(&h[i]) == f->mtime;
         }
 

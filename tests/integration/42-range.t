@@ -148,6 +148,21 @@ $r = get('/s.txt', 'Range: bytes=0-1',
     'If-Range: Thu, 01 Jan 1998 00:00:00 GMT');
 is($r->{status}, 200, 'If-Range with another date: 200');
 
+# a date may start with 'W' (Wednesday) and is still a date, not a weak
+# entity-tag (W/"..."), which never matches an If-Range
+$t->write_file('html/wed.txt', $small);
+utime(1445412480, 1445412480, $t->testdir . '/html/wed.txt')
+    or die "utime: $!";
+$r = get('/wed.txt');
+is($r->{headers}{'last-modified'}, 'Wed, 21 Oct 2015 07:28:00 GMT',
+    'a file modified on a Wednesday');
+my $wed_etag = $r->{headers}{etag};
+$r = get('/wed.txt', 'Range: bytes=0-1',
+    'If-Range: Wed, 21 Oct 2015 07:28:00 GMT');
+is($r->{status}, 206, 'If-Range with a Wednesday date: 206');
+$r = get('/wed.txt', 'Range: bytes=0-1', "If-Range: W/$wed_etag");
+is($r->{status}, 200, 'If-Range with the weak entity-tag: 200');
+
 # --- a 10 MB file ---------------------------------------------------------
 
 my ($from, $to) = (3_000_001, 9_999_999);
