@@ -50,23 +50,6 @@ hv_buf_create(hv_pool_t *pool, size_t size)
 }
 
 
-hv_chain_t *
-hv_chain_link(hv_pool_t *pool, hv_buf_t *buf)
-{
-    hv_chain_t *cl;
-
-    cl = hv_palloc(pool, sizeof(hv_chain_t));
-    if (cl == NULL) {
-        return NULL;
-    }
-
-    cl->buf = buf;
-    cl->next = NULL;
-
-    return cl;
-}
-
-
 off_t
 hv_chain_size(const hv_chain_t *cl)
 {
@@ -79,17 +62,6 @@ hv_chain_size(const hv_chain_t *cl)
     }
 
     return size;
-}
-
-
-hv_chain_t *
-hv_chain_skip_empty(hv_chain_t *in)
-{
-    while (in != NULL && hv_buf_size(in->buf) == 0) {
-        in = in->next;
-    }
-
-    return in;
 }
 
 

@@ -37,8 +37,26 @@ hv_buf_t *hv_buf_create(hv_pool_t *pool, size_t size);
 /* Creates an empty buffer descriptor (no memory, fd -1). */
 hv_buf_t *hv_buf_calloc(hv_pool_t *pool);
 
-/* Allocates a chain link pointing at buf; NULL on failure. */
-hv_chain_t *hv_chain_link(hv_pool_t *pool, hv_buf_t *buf);
+/*
+ * Allocates a chain link pointing at buf; NULL on failure.  Inline, as
+ * hv_chain_skip_empty() below: the writer calls both for every response,
+ * and the call cost more than the work.
+ */
+static inline hv_chain_t *
+hv_chain_link(hv_pool_t *pool, hv_buf_t *buf)
+{
+    hv_chain_t *cl;
+
+    cl = hv_palloc(pool, sizeof(hv_chain_t));
+    if (cl == NULL) {
+        return NULL;
+    }
+
+    cl->buf = buf;
+    cl->next = NULL;
+
+    return cl;
+}
 
 /* Bytes the buffer still holds to send or consume. */
 static inline off_t
@@ -54,7 +72,15 @@ hv_buf_size(const hv_buf_t *b)
 off_t hv_chain_size(const hv_chain_t *cl);
 
 /* The first link of the chain with bytes left (NULL: none). */
-hv_chain_t *hv_chain_skip_empty(hv_chain_t *in);
+static inline hv_chain_t *
+hv_chain_skip_empty(hv_chain_t *in)
+{
+    while (in != NULL && hv_buf_size(in->buf) == 0) {
+        in = in->next;
+    }
+
+    return in;
+}
 
 /*
  * Moves the chain's positions past n sent bytes (the socket writers of

@@ -169,10 +169,7 @@ hv_send_chain(hv_connection_t *c, hv_chain_t *in, off_t limit)
     }
 
     for (;;) {
-        /* hv_chain_skip_empty() without the call: twice per response */
-        while (in != NULL && hv_buf_size(in->buf) == 0) {
-            in = in->next;
-        }
+        in = hv_chain_skip_empty(in);
 
         if (in == NULL || limit == 0 || !c->write->ready) {
             return in;

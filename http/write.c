@@ -60,12 +60,10 @@ hv_http_queue_buf(hv_http_request_t *r, hv_buf_t *b, hv_chain_t ***tail)
         cl->buf = b;
         cl->next = NULL;
     } else {
-        cl = hv_palloc(r->pool, sizeof(hv_chain_t));
+        cl = hv_chain_link(r->pool, b);
         if (cl == NULL) {
             return HV_ERROR;
         }
-        cl->buf = b;
-        cl->next = NULL;
     }
 
     **tail = cl;
