@@ -212,6 +212,10 @@ hv_event_accept(hv_event_t *ev)
         return;
     }
 
+    if (!ls->reuseport && hv_accept_mutex_stale(cycle)) {
+        return;
+    }
+
     n = hv_event_worker.conf->multi_accept ? HV_MULTI_ACCEPT_MAX : 1;
 
     /* a full worker leaves clients in the backlog: accepted, they could

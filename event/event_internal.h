@@ -70,6 +70,7 @@ typedef struct {
     bool mutex;             /* the accept mutex is in use */
     bool held;              /* this worker has the listening sockets
                                of the mutex in its epoll set */
+    bool locked;            /* and holds the mutex, this iteration */
     bool sitout;            /* gave the mutex away: do not compete */
     uint64_t sitout_turn;   /* shared->accept_turn when it did */
     hv_msec_t sitout_until; /* and when it competes again anyway */
@@ -166,5 +167,8 @@ int hv_accept_mutex_init(hv_cycle_t *cycle);
 void hv_event_process_events(hv_cycle_t *cycle);
 /* Gives up the mutex for good (graceful stop). */
 void hv_accept_mutex_close(hv_cycle_t *cycle);
+/* True (and stops watching) when a client on a shared socket must be left
+ * to the holder of the mutex. */
+bool hv_accept_mutex_stale(hv_cycle_t *cycle);
 
 #endif /* HV_EVENT_INTERNAL_H */
