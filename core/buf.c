@@ -29,7 +29,6 @@ hv_buf_calloc(hv_pool_t *pool)
 hv_buf_t *
 hv_buf_create(hv_pool_t *pool, size_t size)
 {
-    unsigned char *p;
     hv_buf_t *b;
 
     if (size > SIZE_MAX - sizeof(hv_buf_t)) {
@@ -41,10 +40,7 @@ hv_buf_create(hv_pool_t *pool, size_t size)
         return NULL;
     }
 
-    p = (unsigned char *) (b + 1);
-    *b = (hv_buf_t){
-        .pos = p, .last = p, .start = p, .end = p + size, .fd = -1
-    };
+    hv_buf_init_after(b, size);
 
     return b;
 }

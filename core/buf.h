@@ -37,6 +37,51 @@ hv_buf_t *hv_buf_create(hv_pool_t *pool, size_t size);
 /* Creates an empty buffer descriptor (no memory, fd -1). */
 hv_buf_t *hv_buf_calloc(hv_pool_t *pool);
 
+/* Sets b over the size bytes that follow it in memory. */
+static inline void
+hv_buf_init_after(hv_buf_t *b, size_t size)
+{
+    unsigned char *p = (unsigned char *) (b + 1);
+
+    *b = (hv_buf_t){
+        .pos = p, .last = p, .start = p, .end = p + size, .fd = -1
+    };
+}
+
+/*
+ * Creates a memory buffer of `size` bytes (0: an empty one) and, in the
+ * same allocation, a link to it that is pushed on *free; NULL on failure.
+ * A writer that takes its links from that list (the HTTP writer's
+ * r->free_out) then queues the buffer without a pool call.  Inline, as
+ * hv_chain_link() below.  callgrind, keep-alive /pid, two per response:
+ * ~25 instructions less each than a buffer and a link apart, and ~15
+ * more than the call.
+ */
+static inline hv_buf_t *
+hv_buf_create_linked(hv_pool_t *pool, size_t size, hv_chain_t **free)
+{
+    hv_chain_t *cl;
+    hv_buf_t *b;
+
+    if (size > SIZE_MAX - sizeof(hv_chain_t) - sizeof(hv_buf_t)) {
+        return NULL;
+    }
+
+    cl = hv_palloc(pool, sizeof(hv_chain_t) + sizeof(hv_buf_t) + size);
+    if (cl == NULL) {
+        return NULL;
+    }
+
+    b = (hv_buf_t *) (cl + 1);
+    hv_buf_init_after(b, size);
+
+    cl->buf = b;
+    cl->next = *free;
+    *free = cl;
+
+    return b;
+}
+
 /*
  * Allocates a chain link pointing at buf; NULL on failure.  Inline, as
  * hv_chain_skip_empty() below: the writer calls both for every response,

@@ -318,6 +318,18 @@ void hv_http_handler(hv_http_request_t *r);
 int hv_http_add_phase_handler(
     hv_conf_t *cf, hv_http_phase_t phase, hv_http_handler_pt handler);
 
+/* A test on one server's or location's loc_conf array (all modules). */
+typedef bool (*hv_http_loc_conf_test_pt)(void **loc_conf);
+
+/*
+ * True when test holds for some server or location, nested ones included,
+ * as merged.  For a module's postconfiguration: a phase handler or filter
+ * that only declines or passes on where it is not configured joins only
+ * when some configuration uses it.
+ */
+bool hv_http_any_location(
+    hv_http_core_main_conf_t *cmcf, hv_http_loc_conf_test_pt test);
+
 /*
  * Finds the location for r->uri and sets r->loc_conf and content_handler
  * (nginx's order: "=" exact, then the longest prefix with its nested

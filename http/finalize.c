@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 
 
-static void hv_http_finalize_connection(hv_http_request_t *r);
+static inline void hv_http_finalize_connection(hv_http_request_t *r);
 static void hv_http_terminate_request(hv_http_request_t *r);
 static void hv_http_end_with_close(hv_http_request_t *r);
 static void hv_http_keepalive_handler(hv_event_t *rev);
@@ -110,8 +110,12 @@ hv_http_finalize_request(hv_http_request_t *r, hv_int_t rc)
 }
 
 
-/* One party is done; the last one ends the request. */
-static void
+/*
+ * One party is done; the last one ends the request.  Inline, as it runs
+ * for every keep-alive request (callgrind, keep-alive /pid: with the
+ * caches' cleanup flag tested first, ~15 instructions less).
+ */
+static inline void
 hv_http_finalize_connection(hv_http_request_t *r)
 {
     hv_connection_t *c = r->connection;
@@ -214,17 +218,16 @@ hv_http_destroy_free_pools(void *data)
 static bool
 hv_http_add_caches_cleanup(hv_http_core_main_conf_t *cmcf)
 {
-    if (cmcf->cycle == NULL) {
+    if (cmcf->free_pools_cleanup) {
+        return true;
+    }
+
+    if (cmcf->cycle == NULL || hv_pool_cleanup_add(cmcf->cycle->pool,
+                                   hv_http_destroy_free_pools, cmcf) == NULL) {
         return false;
     }
 
-    if (!cmcf->free_pools_cleanup) {
-        if (hv_pool_cleanup_add(
-                cmcf->cycle->pool, hv_http_destroy_free_pools, cmcf) == NULL) {
-            return false;
-        }
-        cmcf->free_pools_cleanup = 1;
-    }
+    cmcf->free_pools_cleanup = 1;
 
     return true;
 }

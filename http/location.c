@@ -32,6 +32,8 @@ static int hv_http_location_add(hv_conf_t *cf, hv_http_core_loc_conf_t *pclcf,
     hv_http_core_loc_conf_t *clcf);
 static int hv_http_find_in(
     hv_http_request_t *r, hv_http_core_loc_conf_t *pclcf);
+static bool hv_http_any_in(
+    hv_http_core_loc_conf_t *clcf, hv_http_loc_conf_test_pt test);
 
 
 /*
@@ -340,4 +342,48 @@ hv_http_find_in(hv_http_request_t *r, hv_http_core_loc_conf_t *pclcf)
     }
 
     return rc;
+}
+
+
+bool
+hv_http_any_location(
+    hv_http_core_main_conf_t *cmcf, hv_http_loc_conf_test_pt test)
+{
+    hv_http_core_srv_conf_t **cscfp = cmcf->servers.elts;
+    hv_uint_t i;
+
+    for (i = 0; i < cmcf->servers.nelts; i++) {
+        if (hv_http_any_in(cscfp[i]->root_location, test)) {
+            return true;
+        }
+    }
+
+    return false;
+}
+
+
+/* clcf (a server's root_location, or a location) or one nested in it. */
+static bool
+hv_http_any_in(hv_http_core_loc_conf_t *clcf, hv_http_loc_conf_test_pt test)
+{
+    hv_http_core_loc_conf_t **sub;
+    hv_uint_t i;
+
+    if (test(clcf->loc_conf)) {
+        return true;
+    }
+
+    if (clcf->locations == NULL) {
+        return false;
+    }
+
+    sub = clcf->locations->elts;
+
+    for (i = 0; i < clcf->locations->nelts; i++) {
+        if (hv_http_any_in(sub[i], test)) {
+            return true;
+        }
+    }
+
+    return false;
 }

@@ -261,9 +261,11 @@ hv_http_set_method(hv_http_parser_t *p)
 /*
  * A byte of the path after the first "/": returns the next state, or -1
  * for a byte that cannot be in a request-target.  Bytes 0x80-0xff pass
- * (clients send raw UTF-8 paths; nginx accepts them too).
+ * (clients send raw UTF-8 paths; nginx accepts them too).  Inline: each
+ * of its two callers then tests only for what can reach it there (~30
+ * instructions fewer for "GET /pid", callgrind).
  */
-static int
+static inline int
 hv_http_path_byte(hv_http_parser_t *p, unsigned char c, unsigned char *pos)
 {
     switch (c) {
@@ -419,14 +421,8 @@ hv_http_parse_request_line(hv_http_parser_t *p, hv_buf_t *b)
                 p->http_major = 0;
                 p->http_minor = 0;
                 state = hv_rl_method;
-                break;
-
-            case hv_rl_start_lf:
-                if (c != HV_LF) {
-                    goto invalid;
-                }
-                state = hv_rl_start;
-                break;
+                pos++;
+                /* fall through - the rest of the method in this pass */
 
             case hv_rl_method:
                 pos = hv_http_skip_token(pos, b->last);
@@ -439,6 +435,13 @@ hv_http_parse_request_line(hv_http_parser_t *p, hv_buf_t *b)
                 p->method_end = pos;
                 hv_http_set_method(p);
                 state = hv_rl_target;
+                break;
+
+            case hv_rl_start_lf:
+                if (c != HV_LF) {
+                    goto invalid;
+                }
+                state = hv_rl_start;
                 break;
 
             case hv_rl_target:
@@ -521,7 +524,11 @@ hv_http_parse_request_line(hv_http_parser_t *p, hv_buf_t *b)
                     p->complex_uri = 1;
                 }
                 state = hv_http_path_byte(p, c, pos);
-                break;
+                if (state != hv_rl_path) {
+                    break;
+                }
+                pos++;
+                /* fall through - the plain bytes after it in this pass */
 
             case hv_rl_path:
                 pos = hv_http_skip_path(pos, b->last);
@@ -670,7 +677,8 @@ hv_http_parse_header_line(hv_http_parser_t *p, hv_buf_t *b)
                     goto invalid;
                 }
                 state = hv_hl_name;
-                break;
+                pos++;
+                /* fall through - the rest of the name in this pass */
 
             case hv_hl_name:
                 pos = hv_http_skip_token(pos, b->last);
@@ -683,11 +691,18 @@ hv_http_parse_header_line(hv_http_parser_t *p, hv_buf_t *b)
                 }
                 p->header_name_end = pos;
                 state = hv_hl_space_before_value;
-                break;
+                if (++pos == b->last) {
+                    goto again;
+                }
+                c = *pos;
+                /* fall through - the value's start in this pass */
 
             case hv_hl_space_before_value:
-                if (c == ' ' || c == '\t') {
-                    break;
+                while (c == ' ' || c == '\t') {
+                    if (++pos == b->last) {
+                        goto again;
+                    }
+                    c = *pos;
                 }
                 p->header_start = pos;
                 p->header_end = pos;
@@ -702,7 +717,8 @@ hv_http_parse_header_line(hv_http_parser_t *p, hv_buf_t *b)
                     goto invalid;
                 }
                 state = hv_hl_value;
-                break;
+                pos++;
+                /* fall through - the rest of the value in this pass */
 
             case hv_hl_value:
                 pos = hv_http_skip_value(pos, b->last);

@@ -21,6 +21,7 @@ static int hv_http_alloc_large_header_buffer(
 static int hv_http_process_request_uri(hv_http_request_t *r);
 static int hv_http_request_path(hv_http_request_t *r);
 static void hv_http_process_request_headers(hv_event_t *rev);
+static void hv_http_read_headers(hv_http_request_t *r);
 static void hv_http_process_request(hv_http_request_t *r);
 static void hv_http_pipeline_resume(hv_http_request_t *r);
 
@@ -40,6 +41,7 @@ hv_http_init_connection(hv_connection_t *c)
 
     hc->connection = c;
     hc->addr_conf = hv_http_local_addr_conf(c);
+    hc->stats = hv_http_stats(hc);
     c->data = hc;
 
     c->log.handler = hv_http_log_context;
@@ -375,7 +377,8 @@ hv_http_read_request_header(hv_http_request_t *r)
 static bool
 hv_http_header_timed_out(hv_http_request_t *r, hv_event_t *rev)
 {
-    if (!hv_http_client_timed_out(rev, "client timed out")) {
+    /* the usual case, a read event that is no timer's, without a call */
+    if (!rev->timedout || !hv_http_client_timed_out(rev, "client timed out")) {
         return false;
     }
 
@@ -403,7 +406,8 @@ hv_http_process_request_line(hv_event_t *rev)
     rc = HV_AGAIN;
 
     for (;;) {
-        if (rc == HV_AGAIN) {
+        /* a request already read (keep-alive, pipelined): no call */
+        if (rc == HV_AGAIN && r->header_in->pos == r->header_in->last) {
             n = hv_http_read_request_header(r);
             if (n == HV_AGAIN || n == HV_ERROR) {
                 return;
@@ -421,7 +425,7 @@ hv_http_process_request_line(hv_event_t *rev)
 
             c->log.action = "reading client request headers";
             rev->handler = hv_http_process_request_headers;
-            hv_http_process_request_headers(rev);
+            hv_http_read_headers(r);
             return;
         }
 
@@ -651,24 +655,40 @@ hv_http_set_exten(hv_http_request_t *r)
 }
 
 
+/* The read handler while header fields are read. */
 static void
 hv_http_process_request_headers(hv_event_t *rev)
 {
     hv_connection_t *c = rev->data;
     hv_http_connection_t *hc = c->data;
     hv_http_request_t *r = hc->request;
-    unsigned char *before;
-    ssize_t n;
-    int rc;
 
     if (hv_http_header_timed_out(r, rev)) {
         return;
     }
 
+    hv_http_read_headers(r);
+}
+
+
+/*
+ * Parses header fields from r->header_in, reading more as needed, and
+ * runs the request once the header is complete.  The request line's
+ * parser calls it directly with the bytes that followed the line.
+ */
+static void
+hv_http_read_headers(hv_http_request_t *r)
+{
+    unsigned char *before;
+    ssize_t n;
+    int rc;
+
     rc = HV_AGAIN;
 
     for (;;) {
-        if (rc == HV_AGAIN) {
+        /* a parse that wants more has consumed every byte; only the
+         * first pass may find bytes left by the request line */
+        if (rc == HV_AGAIN && r->header_in->pos == r->header_in->last) {
             if (r->header_in->pos == r->header_in->end) {
                 rc = hv_http_alloc_large_header_buffer(r, false);
 

@@ -24,6 +24,8 @@ typedef struct {
 #define HV_HTTP_FRAME_SIZE 24
 
 
+static inline int hv_http_write_first(
+    hv_http_request_t *r, hv_chain_t *in, bool chunked);
 static int hv_http_write(hv_http_request_t *r, hv_chain_t *in, bool chunked);
 static void hv_http_pipeline_writer(hv_event_t *wev);
 
@@ -42,7 +44,7 @@ hv_http_write_filter(hv_http_request_t *r, hv_chain_t *in)
         return r->out != NULL ? hv_http_write_out(r, NULL) : HV_OK;
     }
 
-    return hv_http_write(r, in, r->chunked && in != NULL);
+    return hv_http_write_first(r, in, r->chunked && in != NULL);
 }
 
 
@@ -439,7 +441,30 @@ hv_http_pipeline_release(hv_connection_t *c)
 int
 hv_http_write_out(hv_http_request_t *r, hv_chain_t *in)
 {
-    return hv_http_write(r, in, false);
+    return hv_http_write_first(r, in, false);
+}
+
+
+/*
+ * What hv_http_write() would only queue: one small buffer, the first,
+ * with more to come (a response header before its body).  Decided
+ * before that function is entered: ~80 instructions less per response
+ * than the general path, and ~30 more (its frame) than the call alone
+ * (callgrind, keep-alive /pid).
+ */
+static inline int
+hv_http_write_first(hv_http_request_t *r, hv_chain_t *in, bool chunked)
+{
+    hv_chain_t **tail = &r->out;
+
+    if (r->out == NULL && in != NULL && in->next == NULL && !chunked &&
+        !in->buf->last_buf && !in->buf->flush &&
+        hv_buf_size(in->buf) < HV_HTTP_POSTPONE_OUTPUT &&
+        !r->connection->error) {
+        return hv_http_queue_buf(r, in->buf, &tail);
+    }
+
+    return hv_http_write(r, in, chunked);
 }
 
 
@@ -448,24 +473,12 @@ hv_http_write(hv_http_request_t *r, hv_chain_t *in, bool chunked)
 {
     hv_connection_t *c = r->connection;
     hv_http_core_loc_conf_t *clcf = hv_http_core_loc(r);
-    hv_chain_t *rest, **tail;
+    hv_chain_t *rest;
     hv_http_queue_t q;
     off_t sent;
 
     if (c->error) {
         return HV_ERROR;
-    }
-
-    /*
-     * What the general path below would only queue: one small buffer, the
-     * first, with more to come (a response header before its body).
-     * callgrind: ~80 instructions less per response.
-     */
-    if (r->out == NULL && in != NULL && in->next == NULL && !chunked &&
-        !in->buf->last_buf && !in->buf->flush &&
-        hv_buf_size(in->buf) < HV_HTTP_POSTPONE_OUTPUT) {
-        tail = &r->out;
-        return hv_http_queue_buf(r, in->buf, &tail);
     }
 
     if (hv_http_enqueue(r, in, chunked, &q) != HV_OK) {

@@ -293,7 +293,8 @@ hv_static_body(
 {
     hv_buf_t *b;
 
-    b = hv_buf_calloc(r->pool);
+    /* with a spare link for the writer (see hv_buf_create_linked()) */
+    b = hv_buf_create_linked(r->pool, 0, &r->free_out);
     if (b == NULL) {
         return NULL;
     }

@@ -10,7 +10,7 @@ main(void)
 {
     hv_pool_t *pool;
     hv_buf_t *b, *f;
-    hv_chain_t *cl, *cl2;
+    hv_chain_t *cl, *cl2, *free;
 
     pool = hv_pool_create(1024, NULL);
 
@@ -71,6 +71,34 @@ main(void)
     T_OK(b != NULL && b->end - b->start == 4000, "larger than a block");
     memset(b->start, 'y', 4000);
     T_OK(b->fd == -1 && !b->in_file, "its bytes are its own");
+
+    hv_tap_subtest("a buffer with its spare link");
+
+    hv_pool_reset(pool);
+    memset(hv_palloc(pool, 512), 0xff, 512);
+    hv_pool_reset(pool);
+
+    cl2 = hv_chain_link(pool, NULL);
+    free = cl2;
+    b = hv_buf_create_linked(pool, 10, &free);
+    T_OK(b != NULL && b->start == b->pos && b->last == b->pos &&
+             b->end == b->start + 10 && b->fd == -1 && !b->in_file &&
+             !b->last_buf && !b->flush && b->file_pos == 0,
+        "10 bytes, every field set");
+    T_OK(free != NULL && free->buf == b && free->next == cl2,
+        "its link is pushed on the free list, before the old head");
+    cl = free;
+    memset(b->start, 'z', 10);
+    T_OK(cl->buf == b && cl->next == cl2 && b->fd == -1,
+        "the bytes overlap neither the link nor the descriptor");
+
+    f = hv_buf_create_linked(pool, 0, &free);
+    T_OK(f != NULL && f->pos == f->last && f->start == f->end && f->fd == -1,
+        "0 bytes: an empty buffer");
+    T_OK(free->buf == f && free->next == cl, "a second link on top");
+    T_OK(hv_buf_create_linked(pool, SIZE_MAX - 8, &free) == NULL &&
+             free->buf == f,
+        "a size that overflows: NULL, the list untouched");
 
     hv_pool_destroy(pool);
 

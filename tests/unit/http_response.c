@@ -416,6 +416,60 @@ hv_test_field_escapes(void)
 }
 
 
+/*
+ * Fields are tested for control bytes as they are written: a key counts
+ * as much as a value, and so does a shortcut field that is not in the
+ * list (an ETag a module set alone).  The header written again with %XX
+ * is the whole header, exactly once.
+ */
+static void
+hv_test_field_escapes_rewrite(void)
+{
+    static const struct {
+        const char *key;  /* a list field "KEY: v", or NULL */
+        const char *etag; /* the ETag shortcut (not in the list), or NULL */
+        const char *fields;
+        const char *name;
+    } cases[] = {
+        { "X\nY", NULL, "X%0AY: v\r\n",
+            "a control byte in a key: escaped, the header written once" },
+        { "A", "\"a\rb\"", "A: v\r\nETag: \"a%0Db\"\r\n",
+            "in a shortcut field after the list: escaped" },
+        { NULL, "\"a\"", "ETag: \"a\"\r\n",
+            "a clean shortcut field: as it is" },
+    };
+    static const char head[] = "HTTP/1.1 204 No Content\r\nServer: " HIVE_VER
+                               "\r\nDate: DATE\r\nConnection: keep-alive\r\n";
+    hv_str_t v = hv_string("v");
+    hv_http_header_t etag;
+    char want[256];
+    hv_test_t t;
+    size_t i;
+
+    hv_tap_subtest("control bytes in keys and shortcut fields");
+
+    for (i = 0; i < hv_nelems(cases); i++) {
+        hv_test_init(&t, HV_HTTP_VERSION_11, HV_HTTP_GET);
+        if (cases[i].key != NULL) {
+            (void) hv_http_add_header_out(t.r, cases[i].key, &v);
+        }
+        if (cases[i].etag != NULL) {
+            memset(&etag, 0, sizeof(etag));
+            hv_str_set(&etag.key, "ETag");
+            etag.value.data = (unsigned char *) cases[i].etag;
+            etag.value.len = strlen(cases[i].etag);
+            t.r->headers_out.etag = &etag;
+        }
+        (void) hv_http_send_response(t.r, 204, NULL, NULL);
+        snprintf(want, sizeof(want), "%s%s\r\n", head, cases[i].fields);
+        T_IS_STR(hv_test_output(), want, "%s", cases[i].name);
+        T_IS_INT(t.r->header_size, (off_t) hv_test_sent_len,
+            "header_size is what was sent");
+        hv_test_done(&t);
+    }
+}
+
+
 static void
 hv_test_error_pages(void)
 {
@@ -561,6 +615,7 @@ main(void)
     hv_test_no_body_statuses();
     hv_test_fields();
     hv_test_field_escapes();
+    hv_test_field_escapes_rewrite();
     hv_test_error_pages();
     hv_test_status_lines();
     hv_test_full_socket();

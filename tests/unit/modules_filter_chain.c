@@ -3,7 +3,8 @@
  * that the module table (auto/modules, STYLE 9) produces: the HTTP
  * modules join in table order, each filter in front of the chain, so
  * gzip runs before the core's header writer and write filter, and
- * gzip_static's CONTENT handler runs before static's.
+ * gzip_static's CONTENT handler runs before static's.  The gzip filter
+ * joins only when some server or location has "gzip on".
  */
 #include "http/http.h"
 #include "modules/gzip/gzip.h"
@@ -46,6 +47,88 @@ hv_test_join(hv_conf_t *cf, hv_http_core_main_conf_t *cmcf)
         }
     }
 }
+
+
+#ifdef HV_HAVE_MODULE_gzip
+
+/* A gzip location object as the merge leaves it: on or off. */
+static void *
+hv_test_gzip_conf(hv_conf_t *cf, bool on)
+{
+    const hv_http_module_t *ctx = hv_modules[HV_MODULE_gzip]->ctx;
+    const hv_command_t *cmd;
+    void *parent, *conf;
+
+    parent = ctx->create_loc_conf(cf);
+    conf = ctx->create_loc_conf(cf);
+    if (parent == NULL || conf == NULL) {
+        return NULL;
+    }
+
+    for (cmd = hv_modules[HV_MODULE_gzip]->commands; cmd->name != NULL; cmd++) {
+        if (on && strcmp(cmd->name, "gzip") == 0) {
+            *(int *) ((char *) conf + cmd->offset) = 1;
+        }
+    }
+
+    return ctx->merge_loc_conf(cf, parent, conf) == HV_CONF_OK ? conf : NULL;
+}
+
+
+/*
+ * Runs gzip's join hook for one server whose level has gzip srv_on and
+ * whose one nested location (inside a plain one) has loc_on; true when
+ * the filter joined the chain.
+ */
+static bool
+hv_test_gzip_joins(
+    hv_conf_t *cf, hv_http_core_main_conf_t *cmcf, bool srv_on, bool loc_on)
+{
+    static void *srv_loc[HV_MODULES_N], *outer_loc[HV_MODULES_N],
+        *inner_loc[HV_MODULES_N];
+    static hv_http_core_loc_conf_t root, outer, inner;
+    static hv_http_core_srv_conf_t cscf;
+    const hv_http_module_t *ctx = hv_modules[HV_MODULE_gzip]->ctx;
+    hv_http_core_loc_conf_t **lp;
+    hv_http_core_srv_conf_t **sp;
+
+    srv_loc[HV_MODULE_gzip] = hv_test_gzip_conf(cf, srv_on);
+    outer_loc[HV_MODULE_gzip] = hv_test_gzip_conf(cf, false);
+    inner_loc[HV_MODULE_gzip] = hv_test_gzip_conf(cf, loc_on);
+
+    root.loc_conf = srv_loc;
+    root.locations = hv_array_create(cf->pool, 1, sizeof(void *));
+    outer.loc_conf = outer_loc;
+    outer.locations = hv_array_create(cf->pool, 1, sizeof(void *));
+    inner.loc_conf = inner_loc;
+    inner.locations = NULL;
+    cscf.ctx_loc_conf = srv_loc;
+    cscf.root_location = &root;
+
+    if (hv_array_init(&cmcf->servers, cf->pool, 1, sizeof(void *)) != HV_OK ||
+        root.locations == NULL || outer.locations == NULL) {
+        return false;
+    }
+
+    lp = hv_array_push(root.locations);
+    *lp = &outer;
+    lp = hv_array_push(outer.locations);
+    *lp = &inner;
+    sp = hv_array_push(&cmcf->servers);
+    *sp = &cscf;
+
+    cmcf->top_header_filter = hv_http_header_filter;
+    cmcf->top_body_filter = hv_http_write_filter;
+
+    if (ctx->postconfiguration(cf) != HV_OK) {
+        return false;
+    }
+
+    return cmcf->top_header_filter != hv_http_header_filter &&
+           cmcf->top_body_filter != hv_http_write_filter;
+}
+
+#endif
 
 
 int
@@ -101,6 +184,22 @@ main(void)
         "gzip_static and static joined CONTENT");
 
 #ifdef HV_HAVE_MODULE_gzip
+    hv_tap_subtest("gzip off everywhere: no filter to pass through");
+    T_OK(cmcf.top_header_filter == hv_http_header_filter,
+        "no servers: the header writer is the first header filter");
+    T_OK(cmcf.top_body_filter == hv_http_write_filter,
+        "no servers: the write filter is the first body filter");
+    T_OK(!hv_test_gzip_joins(&cf, &cmcf, false, false),
+        "gzip off in the server and its locations: not joined");
+    T_OK(cmcf.top_header_filter == hv_http_header_filter &&
+             cmcf.top_body_filter == hv_http_write_filter,
+        "the chain is the core's");
+
+    hv_tap_subtest("gzip on somewhere: the filter joins");
+    T_OK(hv_test_gzip_joins(&cf, &cmcf, false, true),
+        "on in a nested location only");
+    T_OK(hv_test_gzip_joins(&cf, &cmcf, true, false), "on at server level");
+
     hv_tap_subtest("filter chain");
     gmcf = main_conf[HV_MODULE_gzip];
     T_OK(cmcf.top_header_filter != hv_http_header_filter,
