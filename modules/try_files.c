@@ -50,9 +50,30 @@ const hv_module_t hv_try_files_module = {
 };
 
 
+/* "try_files" is set here. */
+static bool
+hv_try_files_used(void **loc_conf)
+{
+    hv_try_files_loc_conf_t *tlcf = loc_conf[HV_MODULE_try_files];
+
+    return tlcf->args != NULL;
+}
+
+
+/*
+ * Joins the PRECONTENT phase only when some location has "try_files":
+ * elsewhere the handler only declines (~43 instructions a request,
+ * callgrind /pid).
+ */
 static int
 hv_try_files_postconfiguration(hv_conf_t *cf)
 {
+    hv_http_core_main_conf_t *cmcf = hv_http_conf_main(cf, http_core);
+
+    if (!hv_http_any_location(cmcf, hv_try_files_used)) {
+        return HV_OK;
+    }
+
     return hv_http_add_phase_handler(
         cf, HV_HTTP_PRECONTENT_PHASE, hv_try_files_handler);
 }
