@@ -7,6 +7,7 @@
  */
 #include "event/event.h"
 #include "tests/tap.h"
+#include "tests/unit/null_log.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -41,10 +42,7 @@ hv_test_conn_init(hv_test_conn_t *t, int fd)
     t->wev.ready = 1;
 
     /* errors the tests provoke on purpose go nowhere */
-    t->file.fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    hv_str_set(&t->file.name, "/dev/null");
-    t->c.log.file = &t->file;
-    t->c.log.level = HV_LOG_DEBUG;
+    hv_test_null_log(&t->c.log, &t->file);
 }
 
 

@@ -8,6 +8,7 @@
  */
 #include "http/request_internal.h"
 #include "tests/tap.h"
+#include "tests/unit/null_log.h"
 
 
 typedef struct {
@@ -23,10 +24,7 @@ hv_test_conn_init(hv_test_conn_t *t)
 {
     memset(t, 0, sizeof(hv_test_conn_t));
 
-    t->file.fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    hv_str_set(&t->file.name, "/dev/null");
-    t->c.log.file = &t->file;
-    t->c.log.level = HV_LOG_DEBUG;
+    hv_test_null_log(&t->c.log, &t->file);
     t->c.fd = -1;
     t->c.data = &t->hc;
     t->hc.connection = &t->c;

@@ -9,6 +9,7 @@
  */
 #include "http/request_internal.h"
 #include "tests/tap.h"
+#include "tests/unit/null_log.h"
 
 
 #define HV_TEST_OUT 65536
@@ -69,10 +70,7 @@ hv_test_init(hv_test_t *t, hv_uint_t version, hv_uint_t method)
     hv_test_sent_len = 0;
     hv_test_full = false;
 
-    t->file.fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    hv_str_set(&t->file.name, "/dev/null");
-    t->c.log.file = &t->file;
-    t->c.log.level = HV_LOG_DEBUG;
+    hv_test_null_log(&t->c.log, &t->file);
 
     t->pool = hv_pool_create(HV_POOL_DEFAULT_SIZE, &t->c.log);
     t->c.fd = -1;

@@ -9,6 +9,7 @@
  */
 #include "http/variables_internal.h"
 #include "tests/tap.h"
+#include "tests/unit/null_log.h"
 
 
 typedef struct {
@@ -30,10 +31,7 @@ hv_test_init(hv_test_t *t)
 {
     memset(t, 0, sizeof(hv_test_t));
 
-    t->file.fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    hv_str_set(&t->file.name, "/dev/null");
-    t->log.file = &t->file;
-    t->log.level = HV_LOG_DEBUG;
+    hv_test_null_log(&t->log, &t->file);
 
     t->pool = hv_pool_create(HV_POOL_DEFAULT_SIZE, &t->log);
     t->cf.pool = t->pool;

@@ -8,6 +8,7 @@
 #include "http/request_internal.h"
 #include "modules/static_internal.h"
 #include "tests/tap.h"
+#include "tests/unit/null_log.h"
 
 
 #define HV_TEST_OUT 4096
@@ -328,10 +329,7 @@ main(void)
     }
 
     /* what the code under test logs goes nowhere */
-    hv_test_log_file.fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    hv_str_set(&hv_test_log_file.name, "/dev/null");
-    hv_test_log.file = &hv_test_log_file;
-    hv_test_log.level = HV_LOG_DEBUG;
+    hv_test_null_log(&hv_test_log, &hv_test_log_file);
 
     snprintf(hv_test_path, sizeof(hv_test_path), "%s/f", hv_test_dir);
 
