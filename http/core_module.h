@@ -125,6 +125,14 @@ typedef struct {
         hv_event_handler_pt ready);
 
     /*
+     * Also the ssl module's: the name a TLS client sent with SNI (empty
+     * when none), for a request without Host (HTTP/1.0), which then goes
+     * to the server the handshake chose, as in nginx, rather than to the
+     * port's default server.
+     */
+    void (*ssl_server_name)(hv_connection_t *c, hv_str_t *name);
+
+    /*
      * Request pools of this worker, reset and kept for the next request
      * (http/request.c, http/finalize.c): a reset costs a few dozen
      * instructions where a new pool costs a posix_memalign() and a

@@ -510,7 +510,20 @@ hv_http_set_virtual_server(hv_http_request_t *r, const hv_str_t *host)
 {
     hv_connection_t *c = r->connection;
     hv_http_connection_t *hc = c->data;
+    hv_http_core_main_conf_t *cmcf;
     hv_http_core_srv_conf_t *cscf;
+    hv_str_t sni;
+
+    /* no Host (HTTP/1.0) on TLS: the server SNI chose for the handshake */
+    if (host->len == 0 && c->ssl != NULL) {
+        cmcf = hv_http_default_server(hc)->ctx_main_conf[HV_MODULE_http_core];
+        if (cmcf->ssl_server_name != NULL) {
+            cmcf->ssl_server_name(c, &sni);
+            if (sni.len > 0) {
+                host = &sni;
+            }
+        }
+    }
 
     cscf = hv_http_find_virtual_server(hc->addr_conf, host, &c->log);
     hv_http_server_captures(r, cscf, host);

@@ -573,6 +573,19 @@ failed:
 }
 
 
+void
+hv_ssl_server_name(hv_connection_t *c, hv_str_t *name)
+{
+    hv_ssl_conn_t *sc = c->ssl;
+    const char *s;
+
+    s = SSL_get_servername(sc->ssl, TLSEXT_NAMETYPE_host_name);
+
+    name->data = (unsigned char *) s;
+    name->len = (s != NULL) ? strlen(s) : 0;
+}
+
+
 /*
  * The server was chosen by hv_ssl_client_hello(); answering OK here only
  * acknowledges the name, so that OpenSSL keeps it in the session.

@@ -90,6 +90,9 @@ typedef struct {
 /* The hook of cmcf->ssl_handshake (http/core_module.h). */
 void hv_ssl_handshake(
     hv_connection_t *c, hv_http_addr_conf_t *ac, hv_event_handler_pt ready);
+/* The SNI name of c's handshake, or an empty string (the http core's
+ * cmcf->ssl_server_name). */
+void hv_ssl_server_name(hv_connection_t *c, hv_str_t *name);
 /* Callbacks installed on every SSL_CTX by ssl_conf.c. */
 int hv_ssl_client_hello(SSL *ssl, int *al, void *arg);
 int hv_ssl_servername(SSL *ssl, int *ad, void *arg);

@@ -107,6 +107,7 @@ hv_ssl_postconfiguration(hv_conf_t *cf)
     hv_http_core_main_conf_t *cmcf = hv_http_conf_main(cf, http_core);
 
     cmcf->ssl_handshake = hv_ssl_handshake;
+    cmcf->ssl_server_name = hv_ssl_server_name;
 
     return HV_OK;
 }

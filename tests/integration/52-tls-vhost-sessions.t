@@ -83,12 +83,14 @@ sub config {
     $t->write_config($t->minimal_config($text, access_log => 0));
 }
 
-# One request through s_client with SNI $name; returns { how (New or
-# Reused), version, cn (the certificate's), body, out (all of it) }.
+# One request through s_client with SNI $name (a GET with Host: $name,
+# or the request \$args[0] points to); returns { how (New or Reused),
+# version, cn (the certificate's), body, out (all of it) }.
 sub s_client {
     my ($port, $name, @args) = @_;
-    $t->write_file('s_client.in', "GET / HTTP/1.1\r\nHost: $name\r\n"
-        . "Connection: close\r\n\r\n");
+    my $request = "GET / HTTP/1.1\r\nHost: $name\r\nConnection: close\r\n\r\n";
+    $request = ${ shift @args } if @args && ref $args[0] eq 'SCALAR';
+    $t->write_file('s_client.in', $request);
     my $cmd = join(' ', 'timeout', '10', 'openssl', 's_client', '-connect',
         "127.0.0.1:" . $t->port($port), '-servername', $name, '-ign_eof',
         @args, '<', "$dir/s_client.in", '2>&1');
@@ -190,6 +192,16 @@ is($r->{version}, 'TLSv1.3',
 $r = s_client('TLS2', 'd.example', '-tls1_3', '-ciphersuites',
     'TLS_AES_256_GCM_SHA384');
 is($r->{how}, '', 'the same suite to the default server: refused');
+
+# HTTP/1.0 without Host: the server SNI chose answers, as in nginx
+my $no_host = "GET / HTTP/1.0\r\n\r\n";
+$r = s_client('TLS', 'c.example', \$no_host);
+like($r->{body}, qr/^server c /,
+    'HTTP/1.0 without Host, SNI c.example: server c answers')
+    or diag($r->{out});
+$r = s_client('TLS', 'unknown.example', \$no_host);
+like($r->{body}, qr/^server a /,
+    'HTTP/1.0 without Host, an unknown SNI name: the default server');
 
 $t->check_error_log_clean;
 
