@@ -296,7 +296,7 @@ sub start {
         exec(@{ $self->{cmd} }) or POSIX::_exit(127);
     }
     $self->{pid} = $pid;
-    my $want = $self->{kind} eq 'h2o' ? 1 : $self->{workers} + 1;
+    my $want = $self->single_process ? 1 : $self->{workers} + 1;
     my $deadline = time + 10;
     while (time < $deadline) {
         if (waitpid($pid, WNOHANG) == $pid) {
@@ -349,22 +349,65 @@ sub cpu_between {
     return $sum;
 }
 
-# Resident memory of the worker processes (everything but the master,
-# or the one process of h2o, whose child is a backtrace helper), in KB.
+# Resident memory of the worker processes, in KB.
 sub worker_rss_kb {
     my ($self) = @_;
-    my @tree = proc_tree($self->{pid});
-    if ($self->{kind} eq 'h2o') {
-        @tree = ($tree[0]);
-    } elsif (@tree > 1) {
-        shift @tree;
-    }
     my $pages = 0;
-    for my $pid (@tree) {
+    for my $pid ($self->worker_pids) {
         my $st = proc_stat($pid) or next;
         $pages += $st->{rss};
     }
     return $pages * (POSIX::sysconf(POSIX::_SC_PAGESIZE()) || 4096) / 1024;
+}
+
+# Whether one process serves: h2o always (its event loops are threads),
+# lighttpd with one worker (it forks workers only when there are more).
+sub single_process {
+    my ($self) = @_;
+    return $self->{kind} eq 'h2o'
+        || ($self->{kind} eq 'lighttpd' && $self->{workers} == 1);
+}
+
+# The processes that serve clients: all but the master, or the one
+# process of a single-process server (h2o's child is a backtrace helper).
+sub worker_pids {
+    my ($self) = @_;
+    my @tree = proc_tree($self->{pid});
+    return $self->single_process ? ($tree[0])
+        : @tree > 1 ? @tree[1 .. $#tree] : @tree;
+}
+
+# How the server's workers share the established client connections on
+# $port: one count per worker, largest first (the master holds none).
+# undef for h2o, whose event loops are threads of one process.  A
+# socket is matched to its worker by inode: /proc/PID/fd links read
+# "socket:[INODE]", /proc/net/tcp gives each connection's inode.
+sub connection_split {
+    my ($self, $port) = @_;
+    return if $self->{kind} eq 'h2o';
+    my @workers = $self->worker_pids;
+    my %inodes;
+    for my $f ('/proc/net/tcp', '/proc/net/tcp6') {
+        open(my $fh, '<', $f) or next;
+        while (my $l = <$fh>) {
+            my @c = split ' ', $l;
+
+            # local "ADDR:PORT" in hex, state 01 is ESTABLISHED
+            next unless @c > 9 && $c[3] eq '01'
+                && $c[1] =~ /:([0-9A-F]{4})$/ && hex($1) == $port;
+            $inodes{ $c[9] } = 1;
+        }
+        close $fh;
+    }
+    my @split;
+    for my $pid (@workers) {
+        opendir(my $dh, "/proc/$pid/fd") or next;
+        my $n = grep { (readlink("/proc/$pid/fd/$_") // '') =~ /^socket:\[(\d+)\]$/
+            && $inodes{$1} } readdir $dh;
+        closedir $dh;
+        push @split, $n;
+    }
+    return [ sort { $b <=> $a } @split ];
 }
 
 # TERM, then up to 5 s for the master to exit (we are its parent), then
