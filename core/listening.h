@@ -15,6 +15,16 @@ typedef void (*hv_connection_handler_pt)(hv_connection_t *c);
 /* The environment variable that carries inherited sockets to a new binary. */
 #define HV_LISTENING_ENV "HIVE"
 
+/*
+ * Out of descriptors (EMFILE/ENFILE), whoever accepts (a worker, or the
+ * master under the handoff strategy) stops watching the listening
+ * sockets for HV_ACCEPT_PAUSE ms: they are level-triggered, and would
+ * wake it again at once, forever.  The error is logged at most once every
+ * HV_ACCEPT_LOG_INTERVAL ms, however long it lasts.
+ */
+#define HV_ACCEPT_PAUSE 500
+#define HV_ACCEPT_LOG_INTERVAL 1000
+
 
 struct hv_listening_s {
     int fd; /* -1 until opened */

@@ -24,10 +24,6 @@
 /* A fast stop waits this long for workers before SIGKILL. */
 #define HV_MASTER_KILL_AFTER 5000
 
-/* Handoff with every worker full (no room in its shared slot): clients
- * wait in the listen backlog and the master looks again after this (ms). */
-#define HV_HANDOFF_FULL_RETRY 50
-
 /* Exit code of a worker that failed to initialise: do not respawn. */
 #define HV_WORKER_FATAL 2
 
@@ -253,13 +249,15 @@ hv_master_wait(hv_master_t *m)
         tp = &ts;
     }
 
-    /* handoff with every worker full: look again soon (faults) */
+    /* handoff, the listening sockets left out: look again in time */
     if (tp == NULL && m->cycle->master_accepts &&
-        m->state == HV_MASTER_RUNNING && !m->noaccepting &&
-        !hv_master_any_room(m)) {
-        ts.tv_sec = 0;
-        ts.tv_nsec = HV_HANDOFF_FULL_RETRY * 1000000L;
-        tp = &ts;
+        m->state == HV_MASTER_RUNNING && !m->noaccepting) {
+        left = hv_master_accept_retry(m);
+        if (left > 0) {
+            ts.tv_sec = (time_t) (left / 1000);
+            ts.tv_nsec = (long) (left % 1000) * 1000000;
+            tp = &ts;
+        }
     }
 
     sigemptyset(&none);
@@ -328,7 +326,7 @@ hv_master_poll_set(hv_master_t *m)
     }
 
     if (m->cycle->master_accepts && m->state == HV_MASTER_RUNNING &&
-        !m->noaccepting && hv_master_any_room(m)) {
+        !m->noaccepting && hv_master_accept_retry(m) == 0) {
         for (i = 0; i < m->cycle->listening.nelts; i++) {
             if (ls[i].fd != -1) {
                 m->pfds[n].fd = ls[i].fd;

@@ -14,9 +14,15 @@
  * the other sockets are not starved by one busy socket. */
 #define HV_HANDOFF_BATCH 64
 
+/* Every worker full (no room in its shared slot): clients wait in the
+ * listen backlog and the master looks again after this (ms). */
+#define HV_HANDOFF_FULL_RETRY 50
+
 
 static void hv_master_pass_fd(hv_master_t *m, int fd, hv_uint_t index);
 static bool hv_master_has_room(hv_master_t *m, hv_uint_t slot);
+static void hv_master_accept_pause(hv_master_t *m, hv_uint_t index, int err);
+static bool hv_master_any_room(hv_master_t *m);
 
 
 /* Handoff: accept a batch, pass each descriptor on, close our copy. */
@@ -35,6 +41,10 @@ hv_master_handoff(hv_master_t *m, hv_uint_t index)
             if (errno == EINTR || errno == ECONNABORTED) {
                 continue;
             }
+            if (errno == EMFILE || errno == ENFILE) {
+                hv_master_accept_pause(m, index, errno);
+                return;
+            }
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
                 hv_log_error(HV_LOG_CRIT, m->cycle->log, errno,
                     "accept4() on %s failed", ls[index].addr_text);
@@ -45,6 +55,41 @@ hv_master_handoff(hv_master_t *m, hv_uint_t index)
         hv_master_pass_fd(m, fd, index);
         (void) close(fd);
     }
+}
+
+
+/*
+ * Out of descriptors: the level-triggered sockets would wake the master
+ * again at once, and before this it spun a core and wrote ~250,000 log
+ * lines a second.  hv_master_poll_set() leaves them out until
+ * accept_resume_at; clients wait in the backlog meanwhile.
+ */
+static void
+hv_master_accept_pause(hv_master_t *m, hv_uint_t index, int err)
+{
+    hv_listening_t *ls = m->cycle->listening.elts;
+
+    /* the cached time is as old as the last wait */
+    hv_time_update();
+
+    if (hv_current_msec >= m->emfile_quiet) {
+        hv_log_error(HV_LOG_ERR, m->cycle->log, err, "accept4() on %s failed",
+            ls[index].addr_text);
+        m->emfile_quiet = hv_current_msec + HV_ACCEPT_LOG_INTERVAL;
+    }
+
+    m->accept_resume_at = hv_current_msec + HV_ACCEPT_PAUSE;
+}
+
+
+hv_msec_t
+hv_master_accept_retry(hv_master_t *m)
+{
+    if (hv_current_msec < m->accept_resume_at) {
+        return m->accept_resume_at - hv_current_msec;
+    }
+
+    return hv_master_any_room(m) ? 0 : HV_HANDOFF_FULL_RETRY;
 }
 
 
@@ -102,7 +147,8 @@ hv_master_has_room(hv_master_t *m, hv_uint_t slot)
 }
 
 
-bool
+/* Whether any worker of the current generation can take a connection. */
+static bool
 hv_master_any_room(hv_master_t *m)
 {
     hv_uint_t i;

@@ -34,9 +34,12 @@ typedef struct {
     hv_master_state_t state;
     hv_msec_t kill_at; /* TERMINATING: when to SIGKILL */
     bool killed_all;
-    hv_uint_t handoff_next; /* round-robin position */
-    pid_t new_binary;       /* USR2: the new master while it runs */
-    bool noaccepting;       /* WINCH: workers stopped, none respawned */
+    hv_uint_t handoff_next;     /* round-robin position */
+    hv_msec_t accept_resume_at; /* handoff, out of descriptors: the
+                                   listening sockets wait until then */
+    hv_msec_t emfile_quiet;     /* EMFILE/ENFILE not logged before then */
+    pid_t new_binary;           /* USR2: the new master while it runs */
+    bool noaccepting;           /* WINCH: workers stopped, none respawned */
 
     struct pollfd *pfds; /* channels, then listening sockets */
     hv_int_t *ptags;     /* slot >= 0, or -1 - listening index */
@@ -51,7 +54,11 @@ typedef struct {
  */
 void hv_master_handoff(hv_master_t *m, hv_uint_t index);
 
-/* Whether any worker of the current generation can take a connection. */
-bool hv_master_any_room(hv_master_t *m);
+/*
+ * Handoff: how long (ms) the master may sleep before it must look at the
+ * listening sockets again (accepting paused for want of descriptors, or
+ * every worker full), or 0 when only an event need wake it.
+ */
+hv_msec_t hv_master_accept_retry(hv_master_t *m);
 
 #endif /* HV_MASTER_INTERNAL_H */

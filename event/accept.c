@@ -257,10 +257,9 @@ hv_event_accept(hv_event_t *ev)
 
 
 /*
- * Out of descriptors: a level-triggered listening socket would wake the
- * worker again at once, forever.  Stop watching every socket for a while
- * (the timer rides on the event that failed) and let connections close.
- * The error is logged once a second at most, however long it lasts.
+ * Out of descriptors (see HV_ACCEPT_PAUSE in core/listening.h): stop
+ * watching every socket for a while (the timer rides on the event that
+ * failed) and let connections close.
  */
 static void
 hv_accept_pause(hv_event_t *ev, hv_err_t err)

@@ -31,13 +31,6 @@
  */
 #define HV_SHUTDOWN_IDLE_GRACE 500
 
-/* How long a worker stops accepting after EMFILE/ENFILE (ms). */
-#define HV_ACCEPT_PAUSE 500
-
-/* EMFILE/ENFILE is logged at most once in this long (ms): an exhausted
- * worker retries every HV_ACCEPT_PAUSE and must not flood the log. */
-#define HV_ACCEPT_LOG_INTERVAL 1000
-
 /* Handed-off descriptors a full worker keeps, unread, until it has room
  * (as the listen backlog keeps them under the other strategies); more are
  * closed.  Covers what the master passes before it sees the worker full. */
